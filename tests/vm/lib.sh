@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the VM tests (kselftest style). Sourced inside the VM started
+# by tools/vm-run, which exports VDPA_RS_MODMAP and VDPA_RS_OUT.
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+# diag MESSAGE: a KTAP diagnostic line.
+diag() {
+	echo "# $*"
+}
+
+# fail MESSAGE: end the test as failed.
+fail() {
+	echo "# FAIL: $*"
+	exit $KSFT_FAIL
+}
+
+# skip MESSAGE: end the test as skipped.
+skip() {
+	echo "# SKIP: $*"
+	exit $KSFT_SKIP
+}
+
+# wait_for SECONDS CMD...: poll CMD until it succeeds or SECONDS pass.
+wait_for() {
+	local t=$(($1 * 10))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		t=$((t - 1))
+		[ $t -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+_modpath() {
+	awk -v n="$1" '$1 == n { print $2; exit }' "$VDPA_RS_MODMAP"
+}
+
+# vdpa_load NAME...: load modules and their dependencies by path from the
+# run's stack. Fails when a module has no build in that stack.
+vdpa_load() {
+	local name path dep
+	for name in "$@"; do
+		name=${name//-/_}
+		[ -d "/sys/module/$name" ] && continue
+		path=$(_modpath "$name")
+		if [ -z "$path" ]; then
+			echo "# no '$name' module in stack '$VDPA_RS_STACK'"
+			return 1
+		fi
+		for dep in $(modinfo -F depends "$path" | tr , ' '); do
+			vdpa_load "$dep" || return 1
+		done
+		insmod "$path" || { echo "# insmod $path failed"; return 1; }
+		echo "$name" >>"$VDPA_RS_OUT/loaded"
+	done
+}
+
+# vdpa_unload_all: unload, newest first, every module vdpa_load loaded.
+vdpa_unload_all() {
+	local list name progress=1
+	[ -f "$VDPA_RS_OUT/loaded" ] || return 0
+	while [ $progress = 1 ]; do
+		progress=0
+		list=$(tac "$VDPA_RS_OUT/loaded")
+		: >"$VDPA_RS_OUT/loaded"
+		for name in $list; do
+			if [ ! -d "/sys/module/$name" ]; then
+				progress=1
+			elif rmmod "$name" 2>/dev/null; then
+				progress=1
+			else
+				echo "$name" >>"$VDPA_RS_OUT/loaded.keep"
+			fi
+		done
+		[ -f "$VDPA_RS_OUT/loaded.keep" ] && tac "$VDPA_RS_OUT/loaded.keep" >"$VDPA_RS_OUT/loaded"
+		rm -f "$VDPA_RS_OUT/loaded.keep"
+		[ -s "$VDPA_RS_OUT/loaded" ] || return 0
+	done
+	echo "# could not unload: $(tr '\n' ' ' <"$VDPA_RS_OUT/loaded")"
+	return 1
+}
+
+# vdpa_bind DEV DRIVER: bind a vdpa device to DRIVER (vhost_vdpa or
+# virtio_vdpa) through driver_override, whatever it is bound to now.
+vdpa_bind() {
+	local dev=/sys/bus/vdpa/devices/$1
+	[ -e "$dev/driver" ] && echo "$1" >"$dev/driver/unbind"
+	echo "$2" >"$dev/driver_override"
+	echo "$1" >/sys/bus/vdpa/drivers_probe
+	[ "$(basename "$(readlink "$dev/driver")")" = "$2" ]
+}
+
+# vdpa_vhost_node DEV: the /dev/vhost-vdpa-N name of a device bound to
+# vhost_vdpa.
+vdpa_vhost_node() {
+	local n
+	n=$(ls -d /sys/bus/vdpa/devices/"$1"/vhost-vdpa-* 2>/dev/null | head -n1)
+	[ -n "$n" ] && echo "/dev/$(basename "$n")"
+}
+
+# vdpa_virtio_child DEV CLASS: the net or block interface name of a device
+# bound to virtio_vdpa.
+vdpa_virtio_child() {
+	ls /sys/bus/vdpa/devices/"$1"/virtio*/"$2"/ 2>/dev/null | head -n1
+}

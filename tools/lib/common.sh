@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the set-up, build and test scripts. Source it; do not run.
+
+set -o pipefail
+
+VDPA_RS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VDPA_RS_CACHE=${VDPA_RS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vdpa-rs}
+VDPA_RS_TOOLS=$VDPA_RS_CACHE/tools
+VDPA_RS_VENV=$VDPA_RS_CACHE/venv
+
+# Pinned versions of what set-up installs from crates.io and PyPI.
+BINDGEN_VERSION=0.73.2
+VIRTME_NG_VERSION=1.42
+
+# The kernel's Rust compiler: Debian's rustc-web, which ships the matching
+# rust-src. rustup's toolchains have no rust-src here, so never use them for
+# kbuild.
+KERNEL_RUSTC=/usr/bin/rustc
+BINDGEN=$VDPA_RS_TOOLS/bin/bindgen
+VNG=$VDPA_RS_VENV/bin/vng
+
+export VDPA_RS_ROOT VDPA_RS_CACHE
+
+_t0=${_t0:-$SECONDS}
+
+elapsed() {
+	local s=$((SECONDS - _t0))
+	printf '%d:%02d' $((s / 60)) $((s % 60))
+}
+
+# say MESSAGE: progress line on stderr, so it never mixes with test output
+# that a caller parses.
+say() {
+	printf '[%s] %s\n' "$(elapsed)" "$*" >&2
+}
+
+# die WHAT HINT: a step failed; say what and what to do, then exit 1.
+die() {
+	printf '\nerror: %s\n' "$1" >&2
+	[ -n "${2:-}" ] && printf 'hint:  %s\n' "$2" >&2
+	exit 1
+}
+
+# run_logged LOG LABEL CMD...: run a long command with its output in LOG,
+# printing a heartbeat every minute. On failure the tail of the log is shown.
+run_logged() {
+	local log=$1 label=$2
+	shift 2
+	mkdir -p "$(dirname "$log")"
+	"$@" >"$log" 2>&1 &
+	local pid=$! n=0
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		n=$((n + 1))
+		if [ $((n % 30)) -eq 0 ]; then
+			say "$label: still running ($(wc -l <"$log") log lines; last: $(tail -n1 "$log" | cut -c1-80))"
+		fi
+	done
+	if ! wait "$pid"; then
+		echo "----- last 40 lines of $log -----" >&2
+		tail -n 40 "$log" >&2
+		echo "-----" >&2
+		return 1
+	fi
+}
+
+# The test-kernel build directory for the current inputs (version, config
+# fragment, compilers). Printed by "make -s kdir".
+kernel_key() {
+	{
+		dpkg-query -W -f='${Version}\n' linux-source-6.12 2>/dev/null
+		cat "$VDPA_RS_ROOT/tools/kernel/vdpa-test.config"
+		"$KERNEL_RUSTC" --version 2>/dev/null
+		"$BINDGEN" --version 2>/dev/null
+		gcc --version 2>/dev/null | head -n1
+	} | sha256sum | cut -c1-12
+}
+
+kernel_version() {
+	dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null | sed 's/-.*//'
+}
+
+kernel_dir() {
+	echo "$VDPA_RS_CACHE/kernel/linux-$(kernel_version)-$(kernel_key)"
+}
+
+# Flags every kbuild invocation against the test kernel needs.
+kbuild_flags() {
+	echo "RUSTC=$KERNEL_RUSTC HOSTRUSTC=$KERNEL_RUSTC BINDGEN=$BINDGEN"
+}
