@@ -24,7 +24,36 @@ struct device *vdpa_rs_get_dma_dev(struct vdpa_device *vdev);
 int vdpa_rs_reset(struct vdpa_device *vdev, u32 flags);
 int vdpa_rs_set_features(struct vdpa_device *vdev, u64 features);
 
-/* include/linux/device.h */
+/* include/linux/device.h, include/linux/idr.h, include/linux/rwsem.h, slab */
+struct rw_semaphore;
+struct ida;
+struct sk_buff;
+struct genl_info;
+struct netlink_callback;
 void vdpa_rs_get_device(struct device *dev);
+const char *vdpa_rs_dev_name(const struct device *dev);
+int vdpa_rs_device_match_driver_override(struct device *dev,
+					 const struct device_driver *drv);
+void vdpa_rs_init_rwsem(struct rw_semaphore *sem);
+void vdpa_rs_rwsem_assert_held_write(struct rw_semaphore *sem);
+void vdpa_rs_ida_init(struct ida *ida);
+void *vdpa_rs_kzalloc(size_t size);
+int vdpa_rs_dma_set_mask_and_coherent(struct device *dev, u64 mask);
+
+/* include/linux/list.h */
+struct list_head;
+void vdpa_rs_init_list_head(struct list_head *list);
+void vdpa_rs_list_add_tail(struct list_head *entry, struct list_head *head);
+void vdpa_rs_list_del(struct list_head *entry);
+
+/* include/net/netlink.h, include/net/genetlink.h */
+struct sk_buff *vdpa_rs_genlmsg_new(void);
+void vdpa_rs_nlmsg_free(struct sk_buff *skb);
+void vdpa_rs_genlmsg_end(struct sk_buff *skb, void *hdr);
+void vdpa_rs_genlmsg_cancel(struct sk_buff *skb, void *hdr);
+int vdpa_rs_genlmsg_reply(struct sk_buff *skb, struct genl_info *info);
+u32 vdpa_rs_skb_len(const struct sk_buff *skb);
+u32 vdpa_rs_netlink_cb_portid(const struct netlink_callback *cb);
+bool vdpa_rs_netlink_net_admin(const struct sk_buff *skb);
 
 #endif /* _VDPA_RS_HELPERS_H */

@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Modules unload cleanly with devices present, in every order the module
+# dependencies allow: parents first (their devices go with them), bus
+# drivers first (devices are unbound, then deleted with their parent), and
+# the core refuses to go while anything uses it. The run's kernel-log and
+# kmemleak checks catch what a bad order would leak or break.
+
+. "$(dirname "$0")/lib.sh"
+
+setup() {
+	vdpa_load vdpa_sim_net vdpa_sim_blk vhost_vdpa virtio_vdpa || fail "loading the modules"
+	vdpa dev add name un0 mgmtdev vdpasim_net || fail "dev add un0"
+	vdpa dev add name ub0 mgmtdev vdpasim_blk || fail "dev add ub0"
+	vdpa dev add name un1 mgmtdev vdpasim_net || fail "dev add un1"
+	vdpa_bind un0 virtio_vdpa || fail "bind un0 to virtio_vdpa"
+	vdpa_bind ub0 vhost_vdpa || fail "bind ub0 to vhost_vdpa"
+	vdpa_bind un1 vhost_vdpa || fail "bind un1 to vhost_vdpa"
+}
+
+unload() {
+	local m
+	for m in "$@"; do
+		rmmod "$m" || fail "rmmod $m (order: $*)"
+	done
+	for m in "$@"; do
+		[ ! -d /sys/module/"$m" ] || fail "$m still loaded"
+	done
+	[ -z "$(ls /sys/bus/vdpa/devices 2>/dev/null)" ] || fail "devices left: $(ls /sys/bus/vdpa/devices)"
+}
+
+orders=(
+	"vdpa_sim_net vdpa_sim_blk vhost_vdpa virtio_vdpa vdpa_sim vdpa"
+	"vhost_vdpa virtio_vdpa vdpa_sim_blk vdpa_sim_net vdpa_sim vdpa"
+	"virtio_vdpa vdpa_sim_blk vhost_vdpa vdpa_sim_net vdpa_sim vdpa"
+)
+for order in "${orders[@]}"; do
+	setup
+	rmmod vdpa 2>/dev/null && fail "vdpa unloaded while its users are loaded"
+	rmmod vdpa_sim 2>/dev/null && fail "vdpa_sim unloaded under vdpa_sim_net"
+	# shellcheck disable=SC2086
+	unload $order
+	diag "unloaded: $order"
+done
+
+# Deleting a device whose vhost-vdpa node is open waits for the close.
+setup
+node=$(vdpa_vhost_node ub0)
+( exec 9<>"$node"; sleep 4 ) &
+holder=$!
+sleep 1
+t0=$SECONDS
+vdpa dev del ub0 || fail "dev del ub0 while its node is open"
+waited=$((SECONDS - t0))
+wait $holder
+[ $waited -ge 1 ] || fail "dev del returned after ${waited}s, before the node was closed"
+diag "dev del waited ${waited}s for $node to be closed"
+unload vdpa_sim_net vdpa_sim_blk vhost_vdpa virtio_vdpa vdpa_sim vdpa
+exit $KSFT_PASS

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The `vdpa` bus type: matching, probing and removal, and lookups of the
+//! devices on it.
+//!
+//! `driver_override` is the driver core's generic one (the bus sets
+//! `driver_override = true`): the sysfs file, its storage and its release
+//! all belong to the driver core.
+
+use core::ffi::c_void;
+use core::ptr;
+
+use kernel::ffi::c_int;
+use kernel::prelude::*;
+use kernel::str::CStr;
+
+use crate::abi::bindings;
+use crate::abi::cell::{zeroed, StaticCell};
+
+static BUS: StaticCell<bindings::bus_type> = StaticCell::new(bindings::bus_type {
+    name: c"vdpa".as_ptr().cast(),
+    driver_override: true,
+    match_: Some(dev_match),
+    probe: Some(dev_probe),
+    remove: Some(dev_remove),
+    // SAFETY: every other field of a bus_type may be zero/NULL.
+    ..unsafe { zeroed() }
+});
+
+/// The bus, for drivers and devices that attach to it.
+pub(crate) fn bus() -> *mut bindings::bus_type {
+    BUS.get()
+}
+
+/// Registers the bus (module load).
+pub(crate) fn register() -> Result {
+    // SAFETY: `BUS` is a fully initialised bus_type that lives as long as
+    // the module; it is unregistered in `unregister()`.
+    kernel::error::to_result(unsafe { bindings::bus_register(BUS.get()) })
+}
+
+/// Unregisters the bus (module unload, or a failed load).
+pub(crate) fn unregister() {
+    // SAFETY: the bus was registered by `register()`.
+    unsafe { bindings::bus_unregister(BUS.get()) };
+}
+
+/// The `vdpa_device` that embeds `dev`.
+///
+/// # Safety
+///
+/// `dev` must be the `dev` member of a `vdpa_device`.
+pub(crate) unsafe fn to_vdpa(dev: *mut bindings::device) -> *mut bindings::vdpa_device {
+    const _: () = assert!(core::mem::offset_of!(bindings::vdpa_device, dev) == 0);
+    dev.cast()
+}
+
+/// The `vdpa_driver` of a bound device, or NULL.
+///
+/// # Safety
+///
+/// `dev` must be a valid device of this bus.
+unsafe fn bound_driver(dev: *mut bindings::device) -> *mut bindings::vdpa_driver {
+    const _: () = assert!(core::mem::offset_of!(bindings::vdpa_driver, driver) == 0);
+    // SAFETY: `dev` is valid; a driver on this bus is always a vdpa_driver
+    // (`__vdpa_register_driver` is the only way onto the bus).
+    unsafe { (*dev).driver.cast() }
+}
+
+/// The device's name, as bytes without the NUL.
+///
+/// # Safety
+///
+/// `dev` must be a valid, named device.
+pub(crate) unsafe fn dev_name<'a>(dev: *const bindings::device) -> &'a [u8] {
+    // SAFETY: a named device's name is a NUL-terminated string that lives
+    // as long as the device.
+    unsafe { CStr::from_char_ptr(bindings::vdpa_rs_dev_name(dev)) }.as_bytes()
+}
+
+unsafe extern "C" fn dev_match(dev: *mut bindings::device, drv: *const bindings::device_driver) -> c_int {
+    // SAFETY: the driver core passes a device and a driver of this bus.
+    let ret = unsafe { bindings::vdpa_rs_device_match_driver_override(dev, drv) };
+    if ret >= 0 {
+        // An override is set: only the named driver matches.
+        return ret;
+    }
+    // Otherwise every vdpa driver matches every vdpa device.
+    1
+}
+
+unsafe extern "C" fn dev_probe(d: *mut bindings::device) -> c_int {
+    // SAFETY: the driver core probes devices of this bus, which are all
+    // `vdpa_device`s, with `d->driver` set to the candidate driver.
+    unsafe {
+        let vdev = to_vdpa(d);
+        let drv = bound_driver(d);
+        (*d).dma_mask = ptr::addr_of_mut!((*d).coherent_dma_mask);
+        let ret = bindings::vdpa_rs_dma_set_mask_and_coherent(d, u64::MAX);
+        if ret != 0 {
+            return ret;
+        }
+        let ops = &*(*vdev).config;
+        let Some(num_max) = ops.get_vq_num_max else {
+            // A mandatory op is missing; upstream would oops here.
+            return EINVAL.to_errno();
+        };
+        let max = u32::from(num_max(vdev));
+        let min = ops.get_vq_num_min.map_or(1, |f| u32::from(f(vdev)));
+        if max < min {
+            return EINVAL.to_errno();
+        }
+        if drv.is_null() {
+            return 0;
+        }
+        match (*drv).probe {
+            Some(probe) => probe(vdev),
+            None => 0,
+        }
+    }
+}
+
+unsafe extern "C" fn dev_remove(d: *mut bindings::device) {
+    // SAFETY: the driver core removes a bound device of this bus.
+    unsafe {
+        let drv = bound_driver(d);
+        if !drv.is_null() {
+            if let Some(remove) = (*drv).remove {
+                remove(to_vdpa(d));
+            }
+        }
+    }
+}
+
+/// A reference to a device on the bus, dropped with `put_device`.
+pub(crate) struct DeviceRef(*mut bindings::vdpa_device);
+
+impl DeviceRef {
+    /// The device.
+    pub(crate) fn as_ptr(&self) -> *mut bindings::vdpa_device {
+        self.0
+    }
+}
+
+impl Drop for DeviceRef {
+    fn drop(&mut self) {
+        // SAFETY: the reference was taken by `bus_find_device`.
+        unsafe { bindings::put_device(ptr::addr_of_mut!((*self.0).dev)) };
+    }
+}
+
+unsafe extern "C" fn name_match(dev: *mut bindings::device, data: *const c_void) -> c_int {
+    // SAFETY: `find_by_name` passes a `&[u8]` as `data`; `dev` is a named
+    // device of this bus.
+    unsafe { c_int::from(dev_name(dev) == *data.cast::<&[u8]>()) }
+}
+
+/// The device on the bus named `name`, if any.
+pub(crate) fn find_by_name(name: &[u8]) -> Option<DeviceRef> {
+    let key: &[u8] = name;
+    // SAFETY: `name_match` reads `key` only during the call.
+    let dev = unsafe {
+        bindings::bus_find_device(
+            BUS.get(),
+            ptr::null_mut(),
+            ptr::addr_of!(key).cast(),
+            Some(name_match),
+        )
+    };
+    if dev.is_null() {
+        None
+    } else {
+        // SAFETY: every device on this bus is a vdpa_device.
+        Some(DeviceRef(unsafe { to_vdpa(dev) }))
+    }
+}
+
+unsafe extern "C" fn each_trampoline<F>(dev: *mut bindings::device, data: *mut c_void) -> c_int
+where
+    F: FnMut(*mut bindings::vdpa_device) -> core::result::Result<(), c_int>,
+{
+    // SAFETY: `for_each_dev` passes its closure as `data`; `dev` is on this bus.
+    unsafe {
+        let f = &mut *data.cast::<F>();
+        match f(to_vdpa(dev)) {
+            Ok(()) => 0,
+            Err(e) => e,
+        }
+    }
+}
+
+/// Calls `f` for each device on the bus, in bus order, until it fails; the
+/// error (a negative errno) is returned. The device must not be released
+/// during the call (`_vdpa_unregister_device` from within is fine).
+pub(crate) fn for_each_dev<F>(mut f: F) -> core::result::Result<(), c_int>
+where
+    F: FnMut(*mut bindings::vdpa_device) -> core::result::Result<(), c_int>,
+{
+    // SAFETY: the trampoline gets back exactly the closure passed here.
+    let ret = unsafe {
+        bindings::bus_for_each_dev(
+            BUS.get(),
+            ptr::null_mut(),
+            ptr::addr_of_mut!(f).cast(),
+            Some(each_trampoline::<F>),
+        )
+    };
+    if ret == 0 {
+        Ok(())
+    } else {
+        Err(ret)
+    }
+}
