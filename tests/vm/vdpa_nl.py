@@ -203,8 +203,41 @@ def errors(mgmtdev):
     print(f"del_dup0: errno={errno.errorcode.get(err, err) if err else 0} msg='{ext}'")
 
 
+def edges():
+    """Cases that need vdpa_rs_test_parent: unmanaged devices, a class that
+    is neither net nor block, a multi-class management device."""
+    nl = Genl()
+    n = lambda name: s(A["DEV_NAME"], name)  # noqa: E731
+    con = s(A["MGMTDEV_DEV_NAME"], "vdpa_rs_test")
+    multi = s(A["MGMTDEV_DEV_NAME"], "vdpa_rs_test_multi")
+    mac = attr(A["DEV_NET_CFG_MACADDR"], b"\x02\0\0\0\0\x07")
+    cases = [
+        ("get_unmanaged", "DEV_GET", n("rs_unmanaged0")),
+        ("del_unmanaged", "DEV_DEL", n("rs_unmanaged0")),
+        ("config_unmanaged", "DEV_CONFIG_GET", n("rs_unmanaged0")),
+        ("vstats_unmanaged", "DEV_VSTATS_GET", n("rs_unmanaged0") + u32(A["DEV_QUEUE_INDEX"], 0)),
+        ("attr_set_unmanaged", "DEV_ATTR_SET", n("rs_unmanaged0") + mac),
+        ("new_name_of_unmanaged", "DEV_NEW", n("rs_unmanaged0") + con),
+        ("new_console", "DEV_NEW", n("c0") + con),
+        ("config_console", "DEV_CONFIG_GET", n("c0")),
+        ("vstats_console", "DEV_VSTATS_GET", n("c0") + u32(A["DEV_QUEUE_INDEX"], 0)),
+        ("attr_set_console", "DEV_ATTR_SET", n("c0") + mac),
+        ("new_console_mtu", "DEV_NEW", n("c1") + con + u16(A["DEV_NET_CFG_MTU"], 1500)),
+        ("new_multi_ambiguous", "DEV_NEW", n("m0") + multi + u64(A["DEV_FEATURES"], 1 << 5)),
+        ("new_multi_transport_only", "DEV_NEW", n("m1") + multi + u64(A["DEV_FEATURES"], 1 << 32)),
+        ("new_multi_mac", "DEV_NEW", n("m2") + multi + mac),
+        ("del_console", "DEV_DEL", n("c0")),
+        ("del_multi", "DEV_DEL", n("m1")),
+    ]
+    for name, cmd, body in cases:
+        err, ext, _ = nl.vdpa(cmd, body)
+        print(f"{name}: errno={errno.errorcode.get(err, err) if err else 0} msg='{ext}'")
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "errors":
         errors(sys.argv[2])
+    elif len(sys.argv) == 2 and sys.argv[1] == "edges":
+        edges()
     else:
         sys.exit(__doc__)
