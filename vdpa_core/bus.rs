@@ -12,9 +12,8 @@ use core::ptr;
 
 use kernel::ffi::c_int;
 use kernel::prelude::*;
-use kernel::str::CStr;
-
 use crate::abi::bindings;
+use crate::abi::device::dev_name;
 use crate::abi::cell::{zeroed, StaticCell};
 
 static BUS: StaticCell<bindings::bus_type> = StaticCell::new(bindings::bus_type {
@@ -65,17 +64,6 @@ unsafe fn bound_driver(dev: *mut bindings::device) -> *mut bindings::vdpa_driver
     // SAFETY: `dev` is valid; a driver on this bus is always a vdpa_driver
     // (`__vdpa_register_driver` is the only way onto the bus).
     unsafe { (*dev).driver.cast() }
-}
-
-/// The device's name, as bytes without the NUL.
-///
-/// # Safety
-///
-/// `dev` must be a valid, named device.
-pub(crate) unsafe fn dev_name<'a>(dev: *const bindings::device) -> &'a [u8] {
-    // SAFETY: a named device's name is a NUL-terminated string that lives
-    // as long as the device.
-    unsafe { CStr::from_char_ptr(bindings::vdpa_rs_dev_name(dev)) }.as_bytes()
 }
 
 unsafe extern "C" fn dev_match(dev: *mut bindings::device, drv: *const bindings::device_driver) -> c_int {
@@ -152,7 +140,7 @@ impl Drop for DeviceRef {
 unsafe extern "C" fn name_match(dev: *mut bindings::device, data: *const c_void) -> c_int {
     // SAFETY: `find_by_name` passes a `&[u8]` as `data`; `dev` is a named
     // device of this bus.
-    unsafe { c_int::from(dev_name(dev) == *data.cast::<&[u8]>()) }
+    unsafe { c_int::from(dev_name(dev).as_bytes() == *data.cast::<&[u8]>()) }
 }
 
 /// The device on the bus named `name`, if any.

@@ -10,6 +10,7 @@ use kernel::ffi::{c_char, c_int, c_uint};
 use kernel::prelude::*;
 
 use crate::abi::bindings;
+use crate::abi::device::dev_name;
 use crate::{bus, state};
 
 /// Allocates a vDPA device of `size` bytes (the parent's structure, which
@@ -135,7 +136,7 @@ unsafe fn register_locked(vdev: *mut bindings::vdpa_device, nvqs: u32) -> c_int 
         (*vdev).nvqs = nvqs;
         state::assert_held_write();
         let dev = ptr::addr_of_mut!((*vdev).dev);
-        if bus::find_by_name(bus::dev_name(dev)).is_some() {
+        if bus::find_by_name(dev_name(dev).as_bytes()).is_some() {
             return EEXIST.to_errno();
         }
         bindings::device_add(dev)

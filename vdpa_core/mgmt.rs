@@ -52,7 +52,7 @@ pub(crate) fn find(mut f: impl FnMut(*mut bindings::vdpa_mgmt_dev) -> bool) -> O
 /// # Safety
 ///
 /// `mdev` must be registered (device-list lock held).
-pub(crate) unsafe fn bus_name<'a>(mdev: *const bindings::vdpa_mgmt_dev) -> Option<&'a [u8]> {
+pub(crate) unsafe fn bus_name<'a>(mdev: *const bindings::vdpa_mgmt_dev) -> Option<&'a CStr> {
     // SAFETY: a registered management device has a valid device; a bus
     // name is a static C string.
     unsafe {
@@ -60,7 +60,7 @@ pub(crate) unsafe fn bus_name<'a>(mdev: *const bindings::vdpa_mgmt_dev) -> Optio
         if bus.is_null() {
             None
         } else {
-            Some(CStr::from_char_ptr((*bus).name).as_bytes())
+            Some(CStr::from_char_ptr((*bus).name))
         }
     }
 }
@@ -70,16 +70,16 @@ pub(crate) unsafe fn bus_name<'a>(mdev: *const bindings::vdpa_mgmt_dev) -> Optio
 /// # Safety
 ///
 /// `mdev` must be registered (device-list lock held).
-pub(crate) unsafe fn dev_name<'a>(mdev: *const bindings::vdpa_mgmt_dev) -> &'a [u8] {
+pub(crate) unsafe fn dev_name<'a>(mdev: *const bindings::vdpa_mgmt_dev) -> &'a CStr {
     // SAFETY: a registered management device has a valid, named device.
-    unsafe { bus::dev_name((*mdev).device) }
+    unsafe { crate::abi::device::dev_name((*mdev).device) }
 }
 
 /// The management device a netlink handle names: a device on a bus only
 /// with that bus's name, a device on no bus only without one.
 pub(crate) fn lookup(bus: Option<&[u8]>, dev: &[u8]) -> Option<*mut bindings::vdpa_mgmt_dev> {
     // SAFETY: `find` hands out registered management devices.
-    find(|mdev| unsafe { bus_name(mdev) == bus && dev_name(mdev) == dev })
+    find(|mdev| unsafe { bus_name(mdev).map(CStr::as_bytes) == bus && dev_name(mdev).as_bytes() == dev })
 }
 
 /// The virtio device ids of the management device's id table.

@@ -16,6 +16,27 @@ use kernel::types::Opaque;
 use super::bindings;
 use super::config_ops::{ConfigOps, OpsTable};
 
+/// The name of a device.
+///
+/// # Safety
+///
+/// `dev` must be a valid, named device; the name lives as long as it.
+pub(crate) unsafe fn dev_name<'a>(dev: *const bindings::device) -> &'a CStr {
+    // SAFETY: a named device's name is a NUL-terminated string that lives
+    // as long as the device (caller).
+    unsafe { CStr::from_char_ptr(bindings::vdpa_rs_dev_name(dev)) }
+}
+
+/// The name of a vDPA device.
+///
+/// # Safety
+///
+/// `vdev` must be a valid, registered or named vDPA device.
+pub(crate) unsafe fn vdpa_name<'a>(vdev: *const bindings::vdpa_device) -> &'a CStr {
+    // SAFETY: guaranteed by the caller.
+    unsafe { dev_name(ptr::addr_of!((*vdev).dev)) }
+}
+
 /// A vDPA device with parent data `T`.
 ///
 /// # Invariants

@@ -35,8 +35,8 @@ impl BusDevice {
 
     /// The device's name.
     pub(crate) fn name(&self) -> &CStr {
-        // SAFETY: a device on the bus is named; the name lives as long.
-        unsafe { CStr::from_char_ptr(bindings::vdpa_rs_dev_name(ptr::addr_of!((*self.0.get()).dev))) }
+        // SAFETY: a device on the bus is named.
+        unsafe { super::device::vdpa_name(self.0.get()) }
     }
 
     /// Number of virtqueues.

@@ -2,41 +2,22 @@
 
 //! Config-space and statistics commands: DEV_CONFIG_GET and DEV_VSTATS_GET.
 
-use core::ptr;
-
 use kernel::ffi::{c_int, c_uint};
 use kernel::prelude::*;
-use kernel::str::CStr;
 
 use super::config_fill::{self, BLK_CONFIG_LEN, NET_CONFIG_LEN};
-use super::dev_cmds::dump_devices;
+use super::dev_cmds::{dump_devices, managed_device};
 use super::msg::{Dest, Reply, Writer};
 use super::uapi::virtio::{ID_BLOCK, ID_NET};
 use super::uapi::{attr, cmd};
 use crate::errno::{emsgsize, eopnotsupp};
 use super::{doit, Request};
 use crate::abi::bindings;
-use crate::bus::{self, DeviceRef};
+use crate::abi::device::vdpa_name;
 use crate::config::{self, CfRead};
 use crate::state;
 
 const QUEUE_INDEX_MAX: u32 = 0x8000;
-
-/// The managed device a request names, with a reference: `-EINVAL`
-/// without a name or for an unmanaged device, `-ENODEV` when not found.
-fn managed_device(req: &Request<'_>) -> Result<DeviceRef> {
-    let name = req.attrs.string(attr::DEV_NAME).ok_or(EINVAL)?;
-    let dev = bus::find_by_name(name).ok_or_else(|| {
-        req.extack.msg(c"vdpa: device not found");
-        ENODEV
-    })?;
-    // SAFETY: `dev` holds a reference to the device.
-    if unsafe { (*dev.as_ptr()).mdev }.is_null() {
-        req.extack.msg(c"vdpa: unmanaged vdpa device");
-        return Err(EINVAL);
-    }
-    Ok(dev)
-}
 
 /// Reads `N` bytes of config space with the parent's op directly.
 ///
@@ -68,7 +49,7 @@ unsafe fn fill(vdev: *mut bindings::vdpa_device, skb: *mut bindings::sk_buff, de
     // ops, 0 if a parent lacks one.
     let r = (|| unsafe {
         let ops = &*(*vdev).config;
-        let name = CStr::from_char_ptr(bindings::vdpa_rs_dev_name(ptr::addr_of!((*vdev).dev)));
+        let name = vdpa_name(vdev);
         w.string(attr::DEV_NAME, name)?;
         let device_id = ops.get_device_id.map_or(0, |f| f(vdev));
         w.u32(attr::DEV_ID, device_id)?;
@@ -141,7 +122,7 @@ fn vstats(req: &Request<'_>) -> Result {
     // SAFETY: the device is alive and managed; the lock is held.
     let r = (|| unsafe {
         let ops = &*(*vdev).config;
-        let name = CStr::from_char_ptr(bindings::vdpa_rs_dev_name(ptr::addr_of!((*vdev).dev)));
+        let name = vdpa_name(vdev);
         let device_id = ops.get_device_id.map_or(0, |f| f(vdev));
         if w.string(attr::DEV_NAME, name).is_err() || w.u32(attr::DEV_ID, device_id).is_err() {
             return Err(emsgsize());

@@ -2,12 +2,9 @@
 
 //! Device commands: DEV_NEW, DEV_DEL, DEV_GET and DEV_ATTR_SET.
 
-use core::ptr;
-
 use kernel::alloc::flags::GFP_KERNEL;
 use kernel::ffi::{c_char, c_int};
 use kernel::prelude::*;
-use kernel::str::CStr;
 
 use super::dev_new::{self, Reject, SetConfig};
 use super::msg::{Dest, Extack, Reply, Writer};
@@ -16,18 +13,18 @@ use super::uapi::{attr, cmd};
 use crate::errno::{emsgsize, eopnotsupp};
 use super::{doit, mgmtdev_cmds, skb_len, Dump, Request};
 use crate::abi::bindings;
+use crate::abi::device::vdpa_name;
 use crate::bus::{self, DeviceRef};
 use crate::config::CfWrite;
 use crate::{mgmt, state};
 
 /// Turns a rejected request into its errno, with the extack message.
 pub(crate) fn reject(extack: &Extack, r: Reject) -> Error {
-    match r.msg {
-        Some(msg) => match msg.static_text() {
+    if let Some(msg) = r.msg {
+        match msg.static_text() {
             Some(text) => extack.msg(text),
             None => extack.with_buf(|buf| msg.write(buf)),
-        },
-        None => {}
+        }
     }
     Error::from_errno(-r.errno)
 }
@@ -50,6 +47,19 @@ fn named_device(req: &Request<'_>) -> Result<DeviceRef> {
         req.extack.msg(c"vdpa: device not found");
         ENODEV
     })
+}
+
+/// The device a request names, which a management device must have
+/// created: as [`named_device`], and `-EINVAL` ("unmanaged vdpa device")
+/// for a device without one.
+pub(crate) fn managed_device(req: &Request<'_>) -> Result<DeviceRef> {
+    let dev = named_device(req)?;
+    // SAFETY: `dev` holds a reference to the device.
+    if unsafe { (*dev.as_ptr()).mdev }.is_null() {
+        req.extack.msg(c"vdpa: unmanaged vdpa device");
+        return Err(EINVAL);
+    }
+    Ok(dev)
 }
 
 fn new(req: &Request<'_>) -> Result {
@@ -129,7 +139,7 @@ unsafe fn fill(vdev: *mut bindings::vdpa_device, skb: *mut bindings::sk_buff, de
         let vendor_id = ops.get_vendor_id.map_or(0, |f| f(vdev));
         let max_vq_size = ops.get_vq_num_max.map_or(0, |f| f(vdev));
         let min_vq_size = ops.get_vq_num_min.map_or(1, |f| f(vdev));
-        let name = CStr::from_char_ptr(bindings::vdpa_rs_dev_name(ptr::addr_of!((*vdev).dev)));
+        let name = vdpa_name(vdev);
         w.string(attr::DEV_NAME, name)?;
         w.u32(attr::DEV_ID, device_id)?;
         w.u32(attr::DEV_VENDOR_ID, vendor_id)?;
@@ -222,14 +232,10 @@ unsafe fn net_attr_set(req: &Request<'_>, vdev: *mut bindings::vdpa_device) -> R
 fn attr_set(req: &Request<'_>) -> Result {
     req.attrs.string(attr::DEV_NAME).ok_or(EINVAL)?;
     let _guard = state::write();
-    let dev = named_device(req)?;
+    let dev = managed_device(req)?;
     let vdev = dev.as_ptr();
-    // SAFETY: `dev` holds a reference; the lock is held.
+    // SAFETY: `dev` holds a reference to a managed device.
     let mdev = unsafe { (*vdev).mdev };
-    if mdev.is_null() {
-        req.extack.msg(c"vdpa: unmanaged vdpa device");
-        return Err(EINVAL);
-    }
     // SAFETY: `mdev` is registered and the lock is held.
     let (classes, _) = dev_new::classes(unsafe { mgmt::id_table(mdev) });
     if classes & (1u64 << ID_NET) != 0 {
@@ -238,7 +244,7 @@ fn attr_set(req: &Request<'_>) -> Result {
     } else {
         // Upstream reports this but lets the request succeed.
         // SAFETY: the device is alive.
-        let name = unsafe { CStr::from_char_ptr(bindings::vdpa_rs_dev_name(ptr::addr_of!((*vdev).dev))) };
+        let name = unsafe { vdpa_name(vdev) };
         req.extack.fmt(format_args!("vdpa: {} device not supported", name));
         Ok(())
     }

@@ -4,7 +4,6 @@
 
 use kernel::ffi::c_int;
 use kernel::prelude::*;
-use kernel::str::CStr;
 
 use super::msg::{Dest, Reply, Writer};
 use super::policy::Attrs;
@@ -29,15 +28,12 @@ pub(crate) fn from_attrs(attrs: &Attrs<'_>) -> Result<*mut bindings::vdpa_mgmt_d
 ///
 /// `mdev` must be registered (device-list lock held).
 pub(crate) unsafe fn put_handle(w: &mut Writer, mdev: *const bindings::vdpa_mgmt_dev) -> Result {
-    // SAFETY: a registered management device has a valid, named device; a
-    // bus name is a static C string.
+    // SAFETY: `mdev` is registered (caller).
     unsafe {
-        let dev = (*mdev).device;
-        let bus = (*dev).bus;
-        if !bus.is_null() {
-            w.string(attr::MGMTDEV_BUS_NAME, CStr::from_char_ptr((*bus).name))?;
+        if let Some(bus) = mgmt::bus_name(mdev) {
+            w.string(attr::MGMTDEV_BUS_NAME, bus)?;
         }
-        w.string(attr::MGMTDEV_DEV_NAME, CStr::from_char_ptr(bindings::vdpa_rs_dev_name(dev)))
+        w.string(attr::MGMTDEV_DEV_NAME, mgmt::dev_name(mdev))
     }
 }
 
