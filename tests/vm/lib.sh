@@ -107,3 +107,24 @@ vdpa_vhost_node() {
 vdpa_virtio_child() {
 	ls /sys/bus/vdpa/devices/"$1"/virtio*/"$2"/ 2>/dev/null | head -n1
 }
+
+# vdpa_cmd ARGS...: run the vdpa tool for a transcript: the command line,
+# everything it printed, and its exit code.
+vdpa_cmd() {
+	echo "\$ vdpa $*"
+	vdpa "$@" 2>&1
+	echo "[exit $?]"
+}
+
+# expect_transcript NAME WHAT: $VDPA_RS_OUT/NAME.out must equal
+# tests/vm/NAME.expected, recorded on the upstream C stack; otherwise the
+# test fails saying WHAT differs, showing the start of the diff (the whole
+# diff is kept as $VDPA_RS_OUT/NAME.diff).
+expect_transcript() {
+	local dir
+	dir=$(dirname "${BASH_SOURCE[0]}")
+	if ! diff -u "$dir/$1.expected" "$VDPA_RS_OUT/$1.out" >"$VDPA_RS_OUT/$1.diff"; then
+		sed 's/^/# /' "$VDPA_RS_OUT/$1.diff" | head -n 60
+		fail "$2 differs from upstream's (diff above: - upstream, + this stack)"
+	fi
+}

@@ -88,3 +88,12 @@ kernel_dir() {
 kbuild_flags() {
 	echo "RUSTC=$KERNEL_RUSTC HOSTRUSTC=$KERNEL_RUSTC BINDGEN=$BINDGEN"
 }
+
+# Log of the last module build.
+MODULES_LOG=$VDPA_RS_CACHE/logs/modules.log
+
+# build_modules: build the suite's modules against the test kernel, output
+# in $MODULES_LOG.
+build_modules() {
+	run_logged "$MODULES_LOG" "make" make -C "$VDPA_RS_ROOT" -s -j"$(nproc)"
+}
