@@ -8,11 +8,14 @@
 //! all belong to the driver core.
 
 use core::ffi::c_void;
-use core::ptr;
+use core::ptr::{self, NonNull};
 
 use kernel::ffi::c_int;
 use kernel::prelude::*;
+use kernel::types::ARef;
+
 use crate::abi::bindings;
+use crate::abi::bus::BusDevice;
 use crate::abi::device::dev_name;
 use crate::abi::cell::{zeroed, StaticCell};
 
@@ -79,30 +82,32 @@ unsafe extern "C" fn dev_match(dev: *mut bindings::device, drv: *const bindings:
 
 unsafe extern "C" fn dev_probe(d: *mut bindings::device) -> c_int {
     // SAFETY: the driver core probes devices of this bus, which are all
-    // `vdpa_device`s, with `d->driver` set to the candidate driver.
-    unsafe {
-        let vdev = to_vdpa(d);
-        let drv = bound_driver(d);
+    // `vdpa_device`s from `__vdpa_alloc_device`, with `d->driver` set to
+    // the candidate driver.
+    let (dev, drv) = unsafe { (BusDevice::from_raw(to_vdpa(d)), bound_driver(d)) };
+    // SAFETY: `d` is a device being probed; its DMA mask fields are ours
+    // to set until a driver binds.
+    let ret = unsafe {
         (*d).dma_mask = ptr::addr_of_mut!((*d).coherent_dma_mask);
-        let ret = bindings::vdpa_rs_dma_set_mask_and_coherent(d, u64::MAX);
-        if ret != 0 {
-            return ret;
-        }
-        let ops = &*(*vdev).config;
-        let Some(num_max) = ops.get_vq_num_max else {
-            // A mandatory op is missing; upstream would oops here.
-            return EINVAL.to_errno();
-        };
-        let max = u32::from(num_max(vdev));
-        let min = ops.get_vq_num_min.map_or(1, |f| u32::from(f(vdev)));
-        if max < min {
-            return EINVAL.to_errno();
-        }
-        if drv.is_null() {
-            return 0;
-        }
+        bindings::vdpa_rs_dma_set_mask_and_coherent(d, u64::MAX)
+    };
+    if ret != 0 {
+        return ret;
+    }
+    let ops = dev.ops();
+    let max = u32::from(ops.get_vq_num_max());
+    let min = ops.get_vq_num_min().map_or(1, u32::from);
+    if max < min {
+        return EINVAL.to_errno();
+    }
+    if drv.is_null() {
+        return 0;
+    }
+    // SAFETY: `drv` is the vdpa_driver being bound; its probe takes the
+    // device.
+    unsafe {
         match (*drv).probe {
-            Some(probe) => probe(vdev),
+            Some(probe) => probe(dev.as_raw()),
             None => 0,
         }
     }
@@ -120,31 +125,14 @@ unsafe extern "C" fn dev_remove(d: *mut bindings::device) {
     }
 }
 
-/// A reference to a device on the bus, dropped with `put_device`.
-pub(crate) struct DeviceRef(*mut bindings::vdpa_device);
-
-impl DeviceRef {
-    /// The device.
-    pub(crate) fn as_ptr(&self) -> *mut bindings::vdpa_device {
-        self.0
-    }
-}
-
-impl Drop for DeviceRef {
-    fn drop(&mut self) {
-        // SAFETY: the reference was taken by `bus_find_device`.
-        unsafe { bindings::put_device(ptr::addr_of_mut!((*self.0).dev)) };
-    }
-}
-
 unsafe extern "C" fn name_match(dev: *mut bindings::device, data: *const c_void) -> c_int {
     // SAFETY: `find_by_name` passes a `&[u8]` as `data`; `dev` is a named
     // device of this bus.
     unsafe { c_int::from(dev_name(dev).as_bytes() == *data.cast::<&[u8]>()) }
 }
 
-/// The device on the bus named `name`, if any.
-pub(crate) fn find_by_name(name: &[u8]) -> Option<DeviceRef> {
+/// The device on the bus named `name`, with a reference, if any.
+pub(crate) fn find_by_name(name: &[u8]) -> Option<ARef<BusDevice>> {
     let key: &[u8] = name;
     // SAFETY: `name_match` reads `key` only during the call.
     let dev = unsafe {
@@ -156,21 +144,23 @@ pub(crate) fn find_by_name(name: &[u8]) -> Option<DeviceRef> {
         )
     };
     if dev.is_null() {
-        None
-    } else {
-        // SAFETY: every device on this bus is a vdpa_device.
-        Some(DeviceRef(unsafe { to_vdpa(dev) }))
+        return None;
     }
+    // SAFETY: every device on this bus is a vdpa_device from
+    // `__vdpa_alloc_device`; `bus_find_device` took the reference that the
+    // `ARef` now owns.
+    Some(unsafe { ARef::from_raw(NonNull::from(BusDevice::from_raw(to_vdpa(dev)))) })
 }
 
 unsafe extern "C" fn each_trampoline<F>(dev: *mut bindings::device, data: *mut c_void) -> c_int
 where
-    F: FnMut(*mut bindings::vdpa_device) -> core::result::Result<(), c_int>,
+    F: FnMut(&BusDevice) -> core::result::Result<(), c_int>,
 {
-    // SAFETY: `for_each_dev` passes its closure as `data`; `dev` is on this bus.
+    // SAFETY: `for_each_dev` passes its closure as `data`; `dev` is on this
+    // bus and the iteration holds a reference for the call.
     unsafe {
         let f = &mut *data.cast::<F>();
-        match f(to_vdpa(dev)) {
+        match f(BusDevice::from_raw(to_vdpa(dev))) {
             Ok(()) => 0,
             Err(e) => e,
         }
@@ -178,11 +168,11 @@ where
 }
 
 /// Calls `f` for each device on the bus, in bus order, until it fails; the
-/// error (a negative errno) is returned. The device must not be released
-/// during the call (`_vdpa_unregister_device` from within is fine).
+/// error (a negative errno) is returned. `f` may unregister the device it
+/// is given (`dev_del`), not others.
 pub(crate) fn for_each_dev<F>(mut f: F) -> core::result::Result<(), c_int>
 where
-    F: FnMut(*mut bindings::vdpa_device) -> core::result::Result<(), c_int>,
+    F: FnMut(&BusDevice) -> core::result::Result<(), c_int>,
 {
     // SAFETY: the trampoline gets back exactly the closure passed here.
     let ret = unsafe {

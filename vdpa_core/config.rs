@@ -7,84 +7,36 @@
 //! C drivers compile into themselves, take the same lock.
 
 use core::ffi::c_void;
-use core::ptr;
 
 use kernel::ffi::c_uint;
 
 use crate::abi::bindings;
+use crate::abi::bus::BusDevice;
+use crate::abi::rwsem::CfGuard;
 
-/// `cf_lock` of a device held for reading; released when dropped.
-pub(crate) struct CfRead(*mut bindings::vdpa_device);
-
-/// `cf_lock` of a device held for writing; released when dropped.
-pub(crate) struct CfWrite(*mut bindings::vdpa_device);
-
-impl CfRead {
-    /// Takes the lock.
-    ///
-    /// # Safety
-    ///
-    /// `vdev` must be a valid device that outlives the guard.
-    pub(crate) unsafe fn new(vdev: *mut bindings::vdpa_device) -> Self {
-        // SAFETY: `cf_lock` was initialised at allocation.
-        unsafe { bindings::down_read(ptr::addr_of_mut!((*vdev).cf_lock)) };
-        Self(vdev)
-    }
-}
-
-impl CfWrite {
-    /// Takes the lock.
-    ///
-    /// # Safety
-    ///
-    /// `vdev` must be a valid device that outlives the guard.
-    pub(crate) unsafe fn new(vdev: *mut bindings::vdpa_device) -> Self {
-        // SAFETY: `cf_lock` was initialised at allocation.
-        unsafe { bindings::down_write(ptr::addr_of_mut!((*vdev).cf_lock)) };
-        Self(vdev)
-    }
-}
-
-impl Drop for CfRead {
-    fn drop(&mut self) {
-        // SAFETY: the guard holds the read lock of a live device.
-        unsafe { bindings::up_read(ptr::addr_of_mut!((*self.0).cf_lock)) };
-    }
-}
-
-impl Drop for CfWrite {
-    fn drop(&mut self) {
-        // SAFETY: the guard holds the write lock of a live device.
-        unsafe { bindings::up_write(ptr::addr_of_mut!((*self.0).cf_lock)) };
-    }
-}
-
-/// Reads config space; the caller holds `cf_lock`. A read before the
+/// Reads config space with `cf_lock` held (`held`). A read before the
 /// driver set any feature first sets features 0 (a legacy driver's view),
 /// ignoring the parent's answer, as upstream does.
 ///
 /// # Safety
 ///
-/// `vdev` valid, `buf` writable for `len` bytes, `cf_lock` held.
-pub(crate) unsafe fn get_config_locked(
-    vdev: *mut bindings::vdpa_device,
-    offset: c_uint,
-    buf: *mut c_void,
-    len: c_uint,
-) {
-    // SAFETY: guaranteed by the caller; the two ops are mandatory.
+/// `buf` must be writable for `len` bytes; `held` must be `dev`'s lock.
+pub(crate) unsafe fn get_config_locked(dev: &BusDevice, held: &CfGuard<'_>, offset: c_uint, buf: *mut c_void, len: c_uint) {
+    let vdev = dev.as_raw();
+    // SAFETY: `features_valid` is the core's field, changed under
+    // `cf_lock` (held; upstream writes it under the read lock too).
     unsafe {
-        let ops = &*(*vdev).config;
         if !(*vdev).features_valid {
             (*vdev).features_valid = true;
-            if let Some(set_features) = ops.set_driver_features {
-                set_features(vdev, 0);
-            }
-        }
-        if let Some(get_config) = ops.get_config {
-            get_config(vdev, offset, buf, len);
+            let _ = dev.ops().set_driver_features(0);
         }
     }
+    if buf.is_null() {
+        return;
+    }
+    // SAFETY: `buf` is writable for `len` bytes (caller), and not NULL.
+    let out = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), len as usize) };
+    dev.ops().get_config_raw(held, offset, out);
 }
 
 /// Reads `len` bytes of config space at `offset` into `buf`.
@@ -99,10 +51,11 @@ pub(crate) unsafe extern "C" fn vdpa_get_config(
     buf: *mut c_void,
     len: c_uint,
 ) {
-    // SAFETY: guaranteed by the caller.
-    let _guard = unsafe { CfRead::new(vdev) };
-    // SAFETY: guaranteed by the caller; the lock is held.
-    unsafe { get_config_locked(vdev, offset, buf, len) };
+    // SAFETY: `vdev` is a valid device (caller).
+    let dev = unsafe { BusDevice::from_raw(vdev) };
+    let held = dev.cf_read();
+    // SAFETY: `buf` is writable (caller); the lock is `dev`'s.
+    unsafe { get_config_locked(dev, &held, offset, buf, len) };
 }
 
 /// Writes `length` bytes from `buf` into config space at `offset`.
@@ -117,14 +70,15 @@ pub(crate) unsafe extern "C" fn vdpa_set_config(
     buf: *const c_void,
     length: c_uint,
 ) {
-    // SAFETY: guaranteed by the caller.
-    let _guard = unsafe { CfWrite::new(vdev) };
-    // SAFETY: guaranteed by the caller; `set_config` is mandatory.
-    unsafe {
-        if let Some(set_config) = (*(*vdev).config).set_config {
-            set_config(vdev, offset, buf, length);
-        }
+    // SAFETY: `vdev` is a valid device (caller).
+    let dev = unsafe { BusDevice::from_raw(vdev) };
+    let held = dev.cf_write();
+    if buf.is_null() {
+        return;
     }
+    // SAFETY: the caller's buffer is readable for `length` bytes, not NULL.
+    let src = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), length as usize) };
+    dev.ops().set_config_raw(&held, offset, src);
 }
 
 /// Writes the virtio status byte.
@@ -134,12 +88,8 @@ pub(crate) unsafe extern "C" fn vdpa_set_config(
 /// `vdev` must be a valid device.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn vdpa_set_status(vdev: *mut bindings::vdpa_device, status: u8) {
-    // SAFETY: guaranteed by the caller.
-    let _guard = unsafe { CfWrite::new(vdev) };
-    // SAFETY: guaranteed by the caller; `set_status` is mandatory.
-    unsafe {
-        if let Some(set_status) = (*(*vdev).config).set_status {
-            set_status(vdev, status);
-        }
-    }
+    // SAFETY: `vdev` is a valid device (caller).
+    let dev = unsafe { BusDevice::from_raw(vdev) };
+    let held = dev.cf_write();
+    dev.ops().set_status_raw(&held, status);
 }

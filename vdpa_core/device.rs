@@ -10,8 +10,16 @@ use kernel::ffi::{c_char, c_int, c_uint};
 use kernel::prelude::*;
 
 use crate::abi::bindings;
+use crate::abi::cell::{zeroed, StaticCell};
 use crate::abi::device::dev_name;
+use crate::state::Exclusive;
 use crate::{bus, state};
+
+/// The lockdep class of every device's `cf_lock` (upstream's has one
+/// class too, from its one `init_rwsem` call site), apart from every
+/// other lock.
+// SAFETY: lockdep wants static, zeroed storage for a key.
+static CF_LOCK_KEY: StaticCell<bindings::lock_class_key> = StaticCell::new(unsafe { zeroed() });
 
 /// Allocates a vDPA device of `size` bytes (the parent's structure, which
 /// starts with the `vdpa_device`) and initialises the device part.
@@ -105,7 +113,11 @@ unsafe fn alloc(
             bindings::kfree(vdev.cast());
             return Err(Error::from_errno(err));
         }
-        bindings::vdpa_rs_init_rwsem(ptr::addr_of_mut!((*vdev).cf_lock));
+        bindings::__init_rwsem(
+            ptr::addr_of_mut!((*vdev).cf_lock),
+            c"&vdev->cf_lock".as_ptr().cast(),
+            CF_LOCK_KEY.get(),
+        );
         bindings::device_initialize(dev);
     }
     Ok(vdev)
@@ -129,12 +141,12 @@ unsafe extern "C" fn release(d: *mut bindings::device) {
 ///
 /// # Safety
 ///
-/// `vdev` must come from `__vdpa_alloc_device`; `DEV_LOCK` held for writing.
-unsafe fn register_locked(vdev: *mut bindings::vdpa_device, nvqs: u32) -> c_int {
-    // SAFETY: `vdev` is valid (caller).
+/// `vdev` must come from `__vdpa_alloc_device` and not be registered.
+unsafe fn register_locked(_excl: &Exclusive<'_>, vdev: *mut bindings::vdpa_device, nvqs: u32) -> c_int {
+    // SAFETY: `vdev` is valid and not on the bus yet (caller), so the
+    // core's fields are ours to write.
     unsafe {
         (*vdev).nvqs = nvqs;
-        state::assert_held_write();
         let dev = ptr::addr_of_mut!((*vdev).dev);
         if bus::find_by_name(dev_name(dev).as_bytes()).is_some() {
             return EEXIST.to_errno();
@@ -155,8 +167,11 @@ pub(crate) unsafe extern "C" fn _vdpa_register_device(vdev: *mut bindings::vdpa_
     if unsafe { (*vdev).mdev }.is_null() {
         return EINVAL.to_errno();
     }
-    // SAFETY: `vdev` is valid; `dev_add` callers hold the lock.
-    unsafe { register_locked(vdev, nvqs) }
+    // SAFETY: `dev_add`, the only caller the ABI allows, runs with the
+    // lock held for writing.
+    let excl = unsafe { Exclusive::assume_held() };
+    // SAFETY: `vdev` is valid (caller).
+    unsafe { register_locked(&excl, vdev, nvqs) }
 }
 
 /// Registers a device that no management device created.
@@ -166,9 +181,9 @@ pub(crate) unsafe extern "C" fn _vdpa_register_device(vdev: *mut bindings::vdpa_
 /// `vdev` must come from `__vdpa_alloc_device`.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn vdpa_register_device(vdev: *mut bindings::vdpa_device, nvqs: u32) -> c_int {
-    let _guard = state::write();
-    // SAFETY: `vdev` is valid (caller); the lock is held.
-    unsafe { register_locked(vdev, nvqs) }
+    let guard = state::write();
+    // SAFETY: `vdev` is valid (caller).
+    unsafe { register_locked(&Exclusive::of(&guard), vdev, nvqs) }
 }
 
 /// Unregisters a device from a management device's `dev_del` (device-list
@@ -179,7 +194,9 @@ pub(crate) unsafe extern "C" fn vdpa_register_device(vdev: *mut bindings::vdpa_d
 /// `vdev` must be a registered device.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn _vdpa_unregister_device(vdev: *mut bindings::vdpa_device) {
-    state::assert_held_write();
+    // SAFETY: `dev_del`, the only caller the ABI allows, runs with the lock
+    // held for writing.
+    let _excl = unsafe { Exclusive::assume_held() };
     // SAFETY: `vdev` is a registered device (caller).
     unsafe {
         if (*vdev).mdev.is_null() {
@@ -197,6 +214,6 @@ pub(crate) unsafe extern "C" fn _vdpa_unregister_device(vdev: *mut bindings::vdp
 #[no_mangle]
 pub(crate) unsafe extern "C" fn vdpa_unregister_device(vdev: *mut bindings::vdpa_device) {
     let _guard = state::write();
-    // SAFETY: `vdev` is a registered device (caller).
+    // SAFETY: `vdev` is a registered device (caller); the lock is held.
     unsafe { bindings::device_unregister(ptr::addr_of_mut!((*vdev).dev)) };
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The symbols of vdpa.ko, defined in Rust. Including <linux/vdpa.h> lets
- * the compiler check each one against the prototype C users are built with.
+ * The symbols of vdpa.ko, defined in Rust. exports.rs makes the Rust
+ * compiler check each definition against the prototype of <linux/vdpa.h>
+ * (through bindgen), so a drifted signature fails the build.
  */
 #include <linux/module.h>
 #include <linux/vdpa.h>

@@ -15,6 +15,7 @@ mod config;
 mod device;
 mod driver;
 mod errno;
+mod exports;
 mod mgmt;
 mod netlink;
 mod state;
@@ -32,7 +33,6 @@ struct VdpaModule;
 impl kernel::Module for VdpaModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         state::init();
-        mgmt::init();
         bus::register()?;
         if let Err(e) = netlink::register(module) {
             bus::unregister();

@@ -23,7 +23,16 @@
 #include <uapi/linux/virtio_net.h>
 #include <uapi/linux/virtio_blk.h>
 
+#include <linux/slab.h>
+
 #include <vdpa_rs/helpers.h>
 #include <vdpa_rs/abi_layout.h>
+
+/*
+ * Constants bindgen cannot read from a macro: what every kmalloc()
+ * allocation is aligned to, which bounds the alignment of a device that
+ * __vdpa_alloc_device() allocates.
+ */
+const size_t VDPA_RS_KMALLOC_MINALIGN = ARCH_KMALLOC_MINALIGN;
 
 #endif /* _VDPA_RS_BINDINGS_HELPER_H */

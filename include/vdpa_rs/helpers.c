@@ -3,13 +3,17 @@
  * Out-of-line copies of the kernel's static inline helpers, so Rust can call
  * them. Prototypes in helpers.h.
  */
+#include <linux/auxiliary_bus.h>
 #include <linux/device.h>
 #include <linux/vdpa.h>
 #include <linux/dma-mapping.h>
 #include <linux/idr.h>
 #include <linux/list.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
 #include <linux/slab.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <net/genetlink.h>
 #include <vdpa_rs/helpers.h>
 
@@ -62,12 +66,6 @@ int vdpa_rs_device_match_driver_override(struct device *dev,
 					 const struct device_driver *drv)
 {
 	return device_match_driver_override(dev, drv);
-}
-
-/* Every rw_semaphore initialised here shares one lockdep class. */
-void vdpa_rs_init_rwsem(struct rw_semaphore *sem)
-{
-	init_rwsem(sem);
 }
 
 void vdpa_rs_rwsem_assert_held_write(struct rw_semaphore *sem)
@@ -143,4 +141,62 @@ void vdpa_rs_list_add_tail(struct list_head *entry, struct list_head *head)
 void vdpa_rs_list_del(struct list_head *entry)
 {
 	list_del(entry);
+}
+
+struct task_struct *vdpa_rs_current(void)
+{
+	return current;
+}
+
+void vdpa_rs_mmgrab(struct mm_struct *mm)
+{
+	mmgrab(mm);
+}
+
+void vdpa_rs_mmdrop(struct mm_struct *mm)
+{
+	mmdrop(mm);
+}
+
+void *vdpa_rs_dev_get_drvdata(const struct device *dev)
+{
+	return dev_get_drvdata(dev);
+}
+
+void vdpa_rs_dev_set_drvdata(struct device *dev, void *data)
+{
+	dev_set_drvdata(dev, data);
+}
+
+void vdpa_rs_spin_lock_init(spinlock_t *lock, const char *name,
+			    struct lock_class_key *key)
+{
+#ifdef CONFIG_DEBUG_SPINLOCK
+	__raw_spin_lock_init(spinlock_check(lock), name, key, LD_WAIT_CONFIG);
+#else
+	spin_lock_init(lock);
+#endif
+}
+
+unsigned long vdpa_rs_spin_lock_irqsave(spinlock_t *lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(lock, flags);
+	return flags;
+}
+
+void vdpa_rs_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
+{
+	spin_unlock_irqrestore(lock, flags);
+}
+
+void vdpa_rs_auxiliary_device_delete(struct auxiliary_device *auxdev)
+{
+	auxiliary_device_delete(auxdev);
+}
+
+void vdpa_rs_auxiliary_device_uninit(struct auxiliary_device *auxdev)
+{
+	auxiliary_device_uninit(auxdev);
 }

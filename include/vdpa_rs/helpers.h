@@ -34,11 +34,34 @@ void vdpa_rs_get_device(struct device *dev);
 const char *vdpa_rs_dev_name(const struct device *dev);
 int vdpa_rs_device_match_driver_override(struct device *dev,
 					 const struct device_driver *drv);
-void vdpa_rs_init_rwsem(struct rw_semaphore *sem);
 void vdpa_rs_rwsem_assert_held_write(struct rw_semaphore *sem);
 void vdpa_rs_ida_init(struct ida *ida);
 void *vdpa_rs_kzalloc(size_t size);
 int vdpa_rs_dma_set_mask_and_coherent(struct device *dev, u64 mask);
+
+/* include/linux/sched.h, include/linux/sched/mm.h */
+struct task_struct;
+struct mm_struct;
+struct task_struct *vdpa_rs_current(void);
+void vdpa_rs_mmgrab(struct mm_struct *mm);
+void vdpa_rs_mmdrop(struct mm_struct *mm);
+
+/* include/linux/device.h: driver data */
+void *vdpa_rs_dev_get_drvdata(const struct device *dev);
+void vdpa_rs_dev_set_drvdata(struct device *dev, void *data);
+
+/* include/linux/spinlock.h */
+struct lock_class_key;
+typedef struct spinlock spinlock_t;
+void vdpa_rs_spin_lock_init(spinlock_t *lock, const char *name,
+			    struct lock_class_key *key);
+unsigned long vdpa_rs_spin_lock_irqsave(spinlock_t *lock);
+void vdpa_rs_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
+
+/* include/linux/auxiliary_bus.h */
+struct auxiliary_device;
+void vdpa_rs_auxiliary_device_delete(struct auxiliary_device *auxdev);
+void vdpa_rs_auxiliary_device_uninit(struct auxiliary_device *auxdev);
 
 /* include/linux/list.h */
 struct list_head;

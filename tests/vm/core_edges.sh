@@ -42,5 +42,15 @@ out=$VDPA_RS_OUT/core_edges.out
 
 expect_transcript core_edges "the transcript"
 diag "$(wc -l <"$out") lines as on upstream"
-# Unloading the parent deletes c2 with its management device.
+
+# The auxiliary-driver wrapper: the module's own auxiliary device was
+# probed with its id-table entry, and is removed at unload. Unloading also
+# deletes c2 with its management device, whose data is dropped once.
+dmesg | grep -q 'vdpa_rs_test_parent: aux probe vdpa_rs_test_parent.vnet.0 (id 0, driver_data 7, parent vdpa_rs_test)' ||
+	fail "the auxiliary driver was not probed"
+[ -e /sys/bus/auxiliary/devices/vdpa_rs_test_parent.vnet.0/driver ] || fail "the auxiliary device has no driver"
+rmmod vdpa_rs_test_parent || fail "rmmod vdpa_rs_test_parent"
+dmesg | grep -q 'vdpa_rs_test_parent: aux remove vdpa_rs_test_parent.vnet.0' || fail "the auxiliary driver was not removed"
+[ ! -e /sys/bus/auxiliary/devices/vdpa_rs_test_parent.vnet.0 ] || fail "the auxiliary device outlived the module"
+diag "auxiliary driver probed and removed"
 exit $KSFT_PASS

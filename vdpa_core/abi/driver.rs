@@ -1,92 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! vDPA bus drivers in Rust: [`Driver`] is `struct vdpa_driver`'s probe and
-//! remove, [`DriverRegistration`] registers one and unregisters it when
-//! dropped. A driver sees every device on the bus, whatever its parent, as
-//! a [`BusDevice`].
+//! remove, with per-device data handed over through [`ForeignOwnable`]
+//! (stored as the device's driver data), and [`DriverRegistration`]
+//! registers a driver and unregisters it when dropped. A driver sees every
+//! device on the bus, whatever its parent, as a [`BusDevice`]; `probe` may
+//! keep an [`ARef<BusDevice>`](kernel::types::ARef) in its data, so that
+//! `remove` can wait for the last user before the device goes.
 
 use core::marker::PhantomData;
+use core::pin::Pin;
 use core::ptr;
 
 use kernel::ffi::c_int;
 use kernel::prelude::*;
 use kernel::str::CStr;
-use kernel::types::Opaque;
+use kernel::types::{ForeignOwnable, Opaque};
 
 use super::bindings;
-
-/// A device on the vdpa bus, as its bus driver sees it.
-#[repr(transparent)]
-pub(crate) struct BusDevice(Opaque<bindings::vdpa_device>);
-
-impl BusDevice {
-    /// # Safety
-    ///
-    /// `ptr` must be a device on the bus, alive while the reference is used.
-    unsafe fn from_raw<'a>(ptr: *mut bindings::vdpa_device) -> &'a Self {
-        // SAFETY: transparent wrapper (caller guarantees the rest).
-        unsafe { &*ptr.cast::<Self>() }
-    }
-
-    /// The C device.
-    pub(crate) fn as_raw(&self) -> *mut bindings::vdpa_device {
-        self.0.get()
-    }
-
-    /// The device's name.
-    pub(crate) fn name(&self) -> &CStr {
-        // SAFETY: a device on the bus is named.
-        unsafe { super::device::vdpa_name(self.0.get()) }
-    }
-
-    /// Number of virtqueues.
-    pub(crate) fn nvqs(&self) -> u32 {
-        // SAFETY: set at registration, read-only afterwards.
-        unsafe { (*self.0.get()).nvqs }
-    }
-
-    /// Virtio device id.
-    pub(crate) fn device_id(&self) -> u32 {
-        // SAFETY: a registered device has its parent's ops table;
-        // `get_device_id` is mandatory.
-        unsafe { (*(*self.0.get()).config).get_device_id.map_or(0, |f| f(self.0.get())) }
-    }
-
-    /// Reads config space at `offset` into `buf`, under the device's lock.
-    pub(crate) fn get_config(&self, offset: u32, buf: &mut [u8]) {
-        // SAFETY: `buf` is writable for its length.
-        unsafe { bindings::vdpa_get_config(self.0.get(), offset, buf.as_mut_ptr().cast(), buf.len() as u32) };
-    }
-
-    /// Resets the device (`vdpa_reset`, with `compat_reset` flags).
-    ///
-    /// # Errors
-    ///
-    /// The parent's reset error.
-    pub(crate) fn reset(&self, flags: u32) -> Result {
-        // SAFETY: the device is alive.
-        kernel::error::to_result(unsafe { bindings::vdpa_rs_reset(self.0.get(), flags) })
-    }
-
-    /// Writes the status byte.
-    pub(crate) fn set_status(&self, status: u8) {
-        // SAFETY: the device is alive.
-        unsafe { bindings::vdpa_set_status(self.0.get(), status) };
-    }
-}
+use super::bus::BusDevice;
 
 /// A vDPA bus driver.
 #[vtable]
-pub(crate) trait Driver: Sized + Send + Sync {
+pub(crate) trait Driver: Sized + Send + Sync + 'static {
+    /// What `probe` keeps for the device until `remove`.
+    type Data: ForeignOwnable + Send + Sync;
+
     /// Binds to a device; an error leaves it unbound.
-    fn probe(dev: &BusDevice) -> Result;
-    /// Unbinds from a device.
-    fn remove(dev: &BusDevice);
+    fn probe(dev: &BusDevice) -> Result<Self::Data>;
+    /// Unbinds from a device, getting back what `probe` returned.
+    fn remove(dev: &BusDevice, data: Self::Data);
 }
 
 /// A registered bus driver.
+///
+/// # Invariants
+///
+/// `drv` is registered with the bus, with this type's trampolines.
 pub(crate) struct DriverRegistration<T: Driver> {
-    drv: KBox<Opaque<bindings::vdpa_driver>>,
+    drv: Pin<KBox<Opaque<bindings::vdpa_driver>>>,
     _t: PhantomData<T>,
 }
 
@@ -103,10 +55,10 @@ impl<T: Driver> DriverRegistration<T> {
     ///
     /// `ENOMEM`, or the driver core's error (`EBUSY` for a taken name).
     pub(crate) fn new(name: &'static CStr, module: &'static ThisModule) -> Result<Self> {
-        let drv = KBox::new(Opaque::<bindings::vdpa_driver>::uninit(), GFP_KERNEL)?;
+        let drv = KBox::pin(Opaque::<bindings::vdpa_driver>::uninit(), GFP_KERNEL)?;
         let raw = drv.get();
-        // SAFETY: `raw` is owned storage, zeroed then filled; the name is
-        // static; the registration keeps the box alive until unregistered.
+        // SAFETY: `raw` is pinned storage of ours, zeroed then filled; the
+        // name is static; the box lives until unregistered in `drop`.
         unsafe {
             ptr::write_bytes(raw, 0, 1);
             (*raw).driver.name = name.as_char_ptr();
@@ -118,19 +70,37 @@ impl<T: Driver> DriverRegistration<T> {
     }
 
     unsafe extern "C" fn probe(vdev: *mut bindings::vdpa_device) -> c_int {
-        // SAFETY: the bus probes a live device of the bus.
-        kernel::error::from_result(|| T::probe(unsafe { BusDevice::from_raw(vdev) }).map(|()| 0))
+        // SAFETY: the bus probes a live device of the bus, with the device
+        // lock held, so nothing else sets its driver data.
+        let dev = unsafe { BusDevice::from_raw(vdev) };
+        match T::probe(dev) {
+            Ok(data) => {
+                // SAFETY: as above; `remove` takes it back.
+                unsafe { bindings::vdpa_rs_set_drvdata(vdev, data.into_foreign().cast_mut()) };
+                0
+            }
+            Err(e) => e.to_errno(),
+        }
     }
 
     unsafe extern "C" fn remove(vdev: *mut bindings::vdpa_device) {
-        // SAFETY: the bus removes a live, bound device.
-        T::remove(unsafe { BusDevice::from_raw(vdev) })
+        // SAFETY: the bus removes a live device this driver probed
+        // successfully, with the device lock held.
+        let dev = unsafe { BusDevice::from_raw(vdev) };
+        // SAFETY: set by `probe` from `T::Data::into_foreign` and not taken
+        // back since; cleared before anything else can see it.
+        let data = unsafe {
+            let p = bindings::vdpa_rs_get_drvdata(vdev);
+            bindings::vdpa_rs_set_drvdata(vdev, ptr::null_mut());
+            T::Data::from_foreign(p)
+        };
+        T::remove(dev, data);
     }
 }
 
 impl<T: Driver> Drop for DriverRegistration<T> {
     fn drop(&mut self) {
-        // SAFETY: registered in `new`; unbinds from every device.
+        // SAFETY: registered (type invariant); unbinds every device first.
         unsafe { bindings::vdpa_unregister_driver(self.drv.get()) };
     }
 }

@@ -9,29 +9,25 @@ use super::config_fill::{self, BLK_CONFIG_LEN, NET_CONFIG_LEN};
 use super::dev_cmds::{dump_devices, managed_device};
 use super::msg::{Dest, Reply, Writer};
 use super::uapi::virtio::{ID_BLOCK, ID_NET};
+use super::uapi::virtio_net;
 use super::uapi::{attr, cmd};
 use crate::errno::{emsgsize, eopnotsupp};
 use super::{doit, Request};
 use crate::abi::bindings;
-use crate::abi::device::vdpa_name;
-use crate::config::{self, CfRead};
-use crate::state;
+use crate::abi::bus::BusDevice;
+use crate::abi::ops_table::Op;
+use crate::abi::rwsem::CfGuard;
+use crate::config;
+use crate::state::{self, DevList};
 
-const QUEUE_INDEX_MAX: u32 = 0x8000;
+/// The highest queue index DEV_VSTATS_GET accepts (upstream compares with
+/// `VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MAX`).
+const QUEUE_INDEX_MAX: u32 = virtio_net::CTRL_MQ_VQ_PAIRS_MAX;
 
 /// Reads `N` bytes of config space with the parent's op directly.
-///
-/// # Safety
-///
-/// `vdev` alive, `cf_lock` held.
-unsafe fn read_config<const N: usize>(vdev: *mut bindings::vdpa_device) -> [u8; N] {
+fn read_config<const N: usize>(dev: &BusDevice, held: &CfGuard<'_>) -> [u8; N] {
     let mut buf = [0u8; N];
-    // SAFETY: `buf` is writable for N bytes; `get_config` is mandatory.
-    unsafe {
-        if let Some(get_config) = (*(*vdev).config).get_config {
-            get_config(vdev, 0, buf.as_mut_ptr().cast(), N as c_uint);
-        }
-    }
+    dev.ops().get_config_raw(held, 0, &mut buf);
     buf
 }
 
@@ -39,28 +35,23 @@ unsafe fn read_config<const N: usize>(vdev: *mut bindings::vdpa_device) -> [u8; 
 ///
 /// # Safety
 ///
-/// `vdev` managed and alive (lock held), `skb` a valid buffer.
-unsafe fn fill(vdev: *mut bindings::vdpa_device, skb: *mut bindings::sk_buff, dest: Dest) -> Result {
-    // SAFETY: `vdev` is alive (caller).
-    let _cf = unsafe { CfRead::new(vdev) };
+/// `skb` must be a valid buffer.
+unsafe fn fill(_list: &DevList, dev: &BusDevice, skb: *mut bindings::sk_buff, dest: Dest) -> Result {
+    let held = dev.cf_read();
     // SAFETY: `skb` is valid (caller).
     let mut w = unsafe { Writer::begin(skb, dest, cmd::DEV_CONFIG_GET) }?;
-    // SAFETY: `vdev` is alive with `cf_lock` held; getters are mandatory
-    // ops, 0 if a parent lacks one.
-    let r = (|| unsafe {
-        let ops = &*(*vdev).config;
-        let name = vdpa_name(vdev);
-        w.string(attr::DEV_NAME, name)?;
-        let device_id = ops.get_device_id.map_or(0, |f| f(vdev));
+    let ops = dev.ops();
+    let r = (|| {
+        w.string(attr::DEV_NAME, dev.name())?;
+        let device_id = ops.get_device_id();
         w.u32(attr::DEV_ID, device_id)?;
-        let status = ops.get_status.map_or(0, |f| f(vdev));
-        if config_fill::reports_negotiated(status) {
-            w.u64(attr::DEV_NEGOTIATED_FEATURES, ops.get_driver_features.map_or(0, |f| f(vdev)))?;
+        if config_fill::reports_negotiated(ops.get_status()) {
+            w.u64(attr::DEV_NEGOTIATED_FEATURES, ops.get_driver_features())?;
         }
-        let features = ops.get_device_features.map_or(0, |f| f(vdev));
+        let features = ops.get_device_features();
         let r = match device_id {
-            ID_NET => config_fill::net(features, &read_config::<NET_CONFIG_LEN>(vdev), &mut w),
-            ID_BLOCK => config_fill::blk(features, &read_config::<BLK_CONFIG_LEN>(vdev), &mut w),
+            ID_NET => config_fill::net(features, &read_config::<NET_CONFIG_LEN>(dev, &held), &mut w),
+            ID_BLOCK => config_fill::blk(features, &read_config::<BLK_CONFIG_LEN>(dev, &held), &mut w),
             _ => return Err(eopnotsupp()),
         };
         r.map_err(|e| Error::from_errno(-e))
@@ -71,70 +62,63 @@ unsafe fn fill(vdev: *mut bindings::vdpa_device, skb: *mut bindings::sk_buff, de
 fn get(req: &Request<'_>) -> Result {
     req.attrs.string(attr::DEV_NAME).ok_or(EINVAL)?;
     let reply = Reply::new()?;
-    let _guard = state::read();
+    let list = state::read();
     let dev = managed_device(req)?;
-    // SAFETY: the device is alive and managed; the lock is held.
-    unsafe { fill(dev.as_ptr(), reply.skb(), req.reply_dest()) }?;
+    // SAFETY: `reply` is a valid buffer.
+    unsafe { fill(&list, &dev, reply.skb(), req.reply_dest()) }?;
     // SAFETY: `info` is the request's. Unlike upstream, a failed send does
     // not free the (already consumed) buffer a second time.
     unsafe { reply.send(req.info) }
 }
 
 /// Appends the parent's statistics of queue `index`.
-///
-/// # Safety
-///
-/// `vdev` managed and alive (lock held).
-unsafe fn vendor_stats(req: &Request<'_>, vdev: *mut bindings::vdpa_device, w: &mut Writer, index: u32) -> Result {
-    // SAFETY: `vdev` is alive (caller).
-    let _cf = unsafe { CfRead::new(vdev) };
-    // SAFETY: as above, with `cf_lock` held.
-    unsafe {
-        let ops = &*(*vdev).config;
-        let Some(stats) = ops.get_vendor_vq_stats else {
-            return Err(eopnotsupp());
-        };
-        let status = ops.get_status.map_or(0, |f| f(vdev));
-        if !config_fill::reports_negotiated(status) {
-            req.extack.msg(c"vdpa: feature negotiation not complete");
-            return Err(EAGAIN);
-        }
-        let mut cfg = [0u8; NET_CONFIG_LEN];
-        config::get_config_locked(vdev, 0, cfg.as_mut_ptr().cast(), NET_CONFIG_LEN as c_uint);
-        let features = ops.get_driver_features.map_or(0, |f| f(vdev));
-        w.u64(attr::DEV_NEGOTIATED_FEATURES, features)?;
-        config_fill::net_mq(features, &cfg, w).map_err(|e| Error::from_errno(-e))?;
-        w.u32(attr::DEV_QUEUE_INDEX, index)?;
-        // The index is at most 0x8000 here, so it fits the op's u16.
-        kernel::error::to_result(stats(vdev, index as u16, w.skb(), (*req.info).extack))
+fn vendor_stats(req: &Request<'_>, dev: &BusDevice, w: &mut Writer, index: u16) -> Result {
+    let held = dev.cf_read();
+    let ops = dev.ops();
+    if !ops.has(Op::GetVendorVqStats) {
+        return Err(eopnotsupp());
     }
+    if !config_fill::reports_negotiated(ops.get_status()) {
+        req.extack.msg(c"vdpa: feature negotiation not complete");
+        return Err(EAGAIN);
+    }
+    let mut cfg = [0u8; NET_CONFIG_LEN];
+    // SAFETY: `cfg` is writable for its length; the lock is `dev`'s.
+    unsafe { config::get_config_locked(dev, &held, 0, cfg.as_mut_ptr().cast(), NET_CONFIG_LEN as c_uint) };
+    let features = ops.get_driver_features();
+    w.u64(attr::DEV_NEGOTIATED_FEATURES, features)?;
+    config_fill::net_mq(features, &cfg, w).map_err(|e| Error::from_errno(-e))?;
+    w.u32(attr::DEV_QUEUE_INDEX, u32::from(index))?;
+    // SAFETY: `w`'s buffer is the reply; the extack is the request's.
+    unsafe { ops.get_vendor_vq_stats(index, w.skb(), (*req.info).extack) }.unwrap_or_else(|| Err(eopnotsupp()))
 }
 
 fn vstats(req: &Request<'_>) -> Result {
     req.attrs.string(attr::DEV_NAME).ok_or(EINVAL)?;
     let index = req.attrs.u32(attr::DEV_QUEUE_INDEX).ok_or(EINVAL)?;
     let reply = Reply::new()?;
-    let _guard = state::read();
+    let _list = state::read();
     let dev = managed_device(req)?;
-    let vdev = dev.as_ptr();
     // SAFETY: `reply` is a valid buffer.
     let mut w = unsafe { Writer::begin(reply.skb(), req.reply_dest(), cmd::DEV_VSTATS_GET) }?;
-    // SAFETY: the device is alive and managed; the lock is held.
-    let r = (|| unsafe {
-        let ops = &*(*vdev).config;
-        let name = vdpa_name(vdev);
-        let device_id = ops.get_device_id.map_or(0, |f| f(vdev));
-        if w.string(attr::DEV_NAME, name).is_err() || w.u32(attr::DEV_ID, device_id).is_err() {
+    let r = (|| {
+        let device_id = dev.ops().get_device_id();
+        if w.string(attr::DEV_NAME, dev.name()).is_err() || w.u32(attr::DEV_ID, device_id).is_err() {
             return Err(emsgsize());
         }
         if device_id != ID_NET {
             return Err(eopnotsupp());
         }
-        if index > QUEUE_INDEX_MAX {
-            req.extack.msg(c"vdpa: queue index exceeds max value");
-            return Err(ERANGE);
-        }
-        vendor_stats(req, vdev, &mut w, index)
+        // The bound is upstream's; the parent checks the index against
+        // its queues (a Rust parent's trampoline does, see abi/ops_table.rs).
+        let index = match u16::try_from(index) {
+            Ok(i) if index <= QUEUE_INDEX_MAX => i,
+            _ => {
+                req.extack.msg(c"vdpa: queue index exceeds max value");
+                return Err(ERANGE);
+            }
+        };
+        vendor_stats(req, &dev, &mut w, index)
     })();
     // On failure the buffer is dropped unsent, so ending it is harmless;
     // upstream ends it either way.

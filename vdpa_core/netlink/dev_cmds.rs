@@ -12,11 +12,13 @@ use super::uapi::virtio::ID_NET;
 use super::uapi::{attr, cmd};
 use crate::errno::{emsgsize, eopnotsupp};
 use super::{doit, mgmtdev_cmds, skb_len, Dump, Request};
+use kernel::types::ARef;
+
 use crate::abi::bindings;
-use crate::abi::device::vdpa_name;
-use crate::bus::{self, DeviceRef};
-use crate::config::CfWrite;
-use crate::{mgmt, state};
+use crate::abi::bus::BusDevice;
+use crate::bus;
+use crate::mgmt::Mgmt;
+use crate::state::{self, DevList};
 
 /// Turns a rejected request into its errno, with the extack message.
 pub(crate) fn reject(extack: &Extack, r: Reject) -> Error {
@@ -41,7 +43,7 @@ fn to_c(cfg: &SetConfig) -> bindings::vdpa_dev_set_config {
 
 /// The device a request names, with a reference. `-EINVAL` without a name;
 /// `-ENODEV` ("device not found") when no device has it.
-fn named_device(req: &Request<'_>) -> Result<DeviceRef> {
+fn named_device(req: &Request<'_>) -> Result<ARef<BusDevice>> {
     let name = req.attrs.string(attr::DEV_NAME).ok_or(EINVAL)?;
     bus::find_by_name(name).ok_or_else(|| {
         req.extack.msg(c"vdpa: device not found");
@@ -52,14 +54,21 @@ fn named_device(req: &Request<'_>) -> Result<DeviceRef> {
 /// The device a request names, which a management device must have
 /// created: as [`named_device`], and `-EINVAL` ("unmanaged vdpa device")
 /// for a device without one.
-pub(crate) fn managed_device(req: &Request<'_>) -> Result<DeviceRef> {
+pub(crate) fn managed_device(req: &Request<'_>) -> Result<ARef<BusDevice>> {
     let dev = named_device(req)?;
-    // SAFETY: `dev` holds a reference to the device.
-    if unsafe { (*dev.as_ptr()).mdev }.is_null() {
+    if !dev.is_managed() {
         req.extack.msg(c"vdpa: unmanaged vdpa device");
         return Err(EINVAL);
     }
     Ok(dev)
+}
+
+/// The management device that created `dev`, which must be registered
+/// while `list`'s lock is held.
+fn mgmt_of<'a>(list: &'a DevList, dev: &BusDevice) -> Result<Mgmt<'a>> {
+    // A managed device on the bus always has its management device
+    // registered: unregistering one deletes its devices under the lock.
+    list.mgmt.get(dev.mgmt_raw()).ok_or(ENODEV)
 }
 
 fn new(req: &Request<'_>) -> Result {
@@ -79,46 +88,39 @@ fn new(req: &Request<'_>) -> Result {
         owned.as_ptr().cast()
     };
 
-    let _guard = state::write();
-    let mdev = mgmtdev_cmds::from_attrs(&req.attrs).inspect_err(|_| {
+    let list = state::write();
+    let m = mgmtdev_cmds::from_attrs(&list.mgmt, &req.attrs).inspect_err(|_| {
         req.extack.msg(dev_new::msg::MGMTDEV_NOT_FOUND);
     })?;
-    // SAFETY: `mdev` is registered and the lock is held.
-    let (classes, nclasses) = dev_new::classes(unsafe { mgmt::id_table(mdev) });
-    // SAFETY: as above.
-    let attr_mask = unsafe { (*mdev).config_attr_mask };
-    dev_new::check_against_mgmtdev(&cfg, attr_mask, classes, nclasses).map_err(|r| reject(&req.extack, r))?;
+    let (classes, nclasses) = dev_new::classes(m.id_table());
+    dev_new::check_against_mgmtdev(&cfg, m.config_attr_mask(), classes, nclasses)
+        .map_err(|r| reject(&req.extack, r))?;
     let c = to_c(&cfg);
-    // SAFETY: `dev_add` is mandatory for a registered management device;
-    // it runs with the lock held, as it expects; `cname` and `c` outlive it.
-    let ret = unsafe {
-        match (*(*mdev).ops).dev_add {
-            Some(dev_add) => dev_add(mdev, cname, &c),
-            None => EINVAL.to_errno(),
-        }
+    let Some(dev_add) = m.ops().dev_add else {
+        return Err(EINVAL);
     };
-    kernel::error::to_result(ret)
+    // SAFETY: `dev_add` of a registered management device runs with the
+    // lock held for writing, as it expects; `cname` and `c` outlive it.
+    kernel::error::to_result(unsafe { dev_add(m.as_ptr(), cname, &c) })
 }
 
 fn del(req: &Request<'_>) -> Result {
     req.attrs.string(attr::DEV_NAME).ok_or(EINVAL)?;
-    let _guard = state::write();
+    let list = state::write();
     let dev = named_device(req)?;
-    let vdev = dev.as_ptr();
-    // SAFETY: `dev` holds a reference to the device; the lock is held, as
-    // `dev_del` expects.
-    unsafe {
-        let mdev = (*vdev).mdev;
-        if mdev.is_null() {
-            req.extack.msg(c"vdpa: Only user created device can be deleted by user");
-            return Err(EINVAL);
-        }
-        if let Some(dev_del) = (*(*mdev).ops).dev_del {
-            dev_del(mdev, vdev);
-        }
+    if !dev.is_managed() {
+        req.extack.msg(c"vdpa: Only user created device can be deleted by user");
+        return Err(EINVAL);
+    }
+    let m = mgmt_of(&list, &dev)?;
+    if let Some(dev_del) = m.ops().dev_del {
+        // SAFETY: `dev` is a device `m` created, referenced; the lock is
+        // held for writing, as `dev_del` expects.
+        unsafe { dev_del(m.as_ptr(), dev.as_raw()) };
     }
     // The reference is dropped (maybe the last one) before the lock.
     drop(dev);
+    drop(list);
     Ok(())
 }
 
@@ -126,26 +128,20 @@ fn del(req: &Request<'_>) -> Result {
 ///
 /// # Safety
 ///
-/// `vdev` managed and alive (lock held), `skb` a valid buffer.
-unsafe fn fill(vdev: *mut bindings::vdpa_device, skb: *mut bindings::sk_buff, dest: Dest) -> Result {
+/// `skb` must be a valid buffer.
+unsafe fn fill(list: &DevList, dev: &BusDevice, skb: *mut bindings::sk_buff, dest: Dest) -> Result {
+    let m = mgmt_of(list, dev)?;
     // SAFETY: `skb` is valid (caller).
     let mut w = unsafe { Writer::begin(skb, dest, cmd::DEV_NEW) }?;
-    // SAFETY: `vdev` is alive and managed (caller); the getters are
-    // mandatory ops, 0 if a parent lacks one.
-    let r = (|| unsafe {
-        mgmtdev_cmds::put_handle(&mut w, (*vdev).mdev)?;
-        let ops = &*(*vdev).config;
-        let device_id = ops.get_device_id.map_or(0, |f| f(vdev));
-        let vendor_id = ops.get_vendor_id.map_or(0, |f| f(vdev));
-        let max_vq_size = ops.get_vq_num_max.map_or(0, |f| f(vdev));
-        let min_vq_size = ops.get_vq_num_min.map_or(1, |f| f(vdev));
-        let name = vdpa_name(vdev);
-        w.string(attr::DEV_NAME, name)?;
-        w.u32(attr::DEV_ID, device_id)?;
-        w.u32(attr::DEV_VENDOR_ID, vendor_id)?;
-        w.u32(attr::DEV_MAX_VQS, (*vdev).nvqs)?;
-        w.u16(attr::DEV_MAX_VQ_SIZE, max_vq_size)?;
-        w.u16(attr::DEV_MIN_VQ_SIZE, min_vq_size)
+    let ops = dev.ops();
+    let r = (|| {
+        mgmtdev_cmds::put_handle(&mut w, m)?;
+        w.string(attr::DEV_NAME, dev.name())?;
+        w.u32(attr::DEV_ID, ops.get_device_id())?;
+        w.u32(attr::DEV_VENDOR_ID, ops.get_vendor_id())?;
+        w.u32(attr::DEV_MAX_VQS, dev.nvqs())?;
+        w.u16(attr::DEV_MAX_VQ_SIZE, ops.get_vq_num_max())?;
+        w.u16(attr::DEV_MIN_VQ_SIZE, ops.get_vq_num_min().unwrap_or(1))
     })();
     w.commit(r.map_err(|_| emsgsize()))
 }
@@ -153,42 +149,38 @@ unsafe fn fill(vdev: *mut bindings::vdpa_device, skb: *mut bindings::sk_buff, de
 fn get(req: &Request<'_>) -> Result {
     req.attrs.string(attr::DEV_NAME).ok_or(EINVAL)?;
     let reply = Reply::new()?;
-    let _guard = state::read();
+    let list = state::read();
     let dev = named_device(req)?;
-    // SAFETY: `dev` holds a reference to the device.
-    if unsafe { (*dev.as_ptr()).mdev }.is_null() {
+    if !dev.is_managed() {
         return Err(EINVAL);
     }
-    // SAFETY: the device is alive and managed; the lock is held.
-    unsafe { fill(dev.as_ptr(), reply.skb(), req.reply_dest()) }?;
+    // SAFETY: `reply` is a valid buffer.
+    unsafe { fill(&list, &dev, reply.skb(), req.reply_dest()) }?;
     // SAFETY: `info` is the request's.
     unsafe { reply.send(req.info) }
 }
 
+/// How a dump writes one device.
+pub(crate) type FillFn = unsafe fn(&DevList, &BusDevice, *mut bindings::sk_buff, Dest) -> Result;
+
 /// Runs `fill` for every managed device from where the previous call of
 /// the dump stopped; unmanaged devices are skipped and not counted.
-pub(crate) fn dump_devices(
-    skb: *mut bindings::sk_buff,
-    cb: *mut bindings::netlink_callback,
-    fill: unsafe fn(*mut bindings::vdpa_device, *mut bindings::sk_buff, Dest) -> Result,
-) -> c_int {
+pub(crate) fn dump_devices(skb: *mut bindings::sk_buff, cb: *mut bindings::netlink_callback, fill: FillFn) -> c_int {
     let dump = Dump::new(cb);
     let start = dump.start();
     let mut idx = 0usize;
     {
-        let _guard = state::read();
-        let _ = bus::for_each_dev(|vdev| {
-            // SAFETY: `vdev` is on the bus and the lock is held.
-            unsafe {
-                if (*vdev).mdev.is_null() {
-                    return Ok(());
-                }
-                if idx < start {
-                    idx += 1;
-                    return Ok(());
-                }
-                fill(vdev, skb, dump.dest()).map_err(|e| e.to_errno())?;
+        let list = state::read();
+        let _ = bus::for_each_dev(|dev| {
+            if !dev.is_managed() {
+                return Ok(());
             }
+            if idx < start {
+                idx += 1;
+                return Ok(());
+            }
+            // SAFETY: the netlink core passes a valid dump buffer.
+            unsafe { fill(&list, dev, skb, dump.dest()) }.map_err(|e| e.to_errno())?;
             idx += 1;
             Ok(())
         });
@@ -198,13 +190,8 @@ pub(crate) fn dump_devices(
 }
 
 /// Sets the MAC of a net device through its parent's `dev_set_attr`.
-///
-/// # Safety
-///
-/// `vdev` managed and alive; the device-list lock held for writing.
-unsafe fn net_attr_set(req: &Request<'_>, vdev: *mut bindings::vdpa_device) -> Result {
-    // SAFETY: guaranteed by the caller.
-    let _cf = unsafe { CfWrite::new(vdev) };
+fn net_attr_set(req: &Request<'_>, m: Mgmt<'_>, dev: &BusDevice) -> Result {
+    let _cf = dev.cf_write();
     let Some(mac) = req.attrs.mac() else {
         return Err(eopnotsupp());
     };
@@ -216,36 +203,28 @@ unsafe fn net_attr_set(req: &Request<'_>, vdev: *mut bindings::vdpa_device) -> R
         return Err(eopnotsupp());
     }
     c.net.mac = mac;
-    // SAFETY: the device is managed, so `mdev` is registered.
-    unsafe {
-        let mdev = (*vdev).mdev;
-        match (*(*mdev).ops).dev_set_attr {
-            Some(set_attr) => kernel::error::to_result(set_attr(mdev, vdev, &c)),
-            None => {
-                req.extack.fmt(format_args!("vdpa: Operation not supported by the device."));
-                Err(eopnotsupp())
-            }
+    match m.ops().dev_set_attr {
+        // SAFETY: `dev` is a device `m` created, referenced; the device-list
+        // lock (caller) and `cf_lock` are held, as the op expects.
+        Some(set_attr) => kernel::error::to_result(unsafe { set_attr(m.as_ptr(), dev.as_raw(), &c) }),
+        None => {
+            req.extack.fmt(format_args!("vdpa: Operation not supported by the device."));
+            Err(eopnotsupp())
         }
     }
 }
 
 fn attr_set(req: &Request<'_>) -> Result {
     req.attrs.string(attr::DEV_NAME).ok_or(EINVAL)?;
-    let _guard = state::write();
+    let list = state::write();
     let dev = managed_device(req)?;
-    let vdev = dev.as_ptr();
-    // SAFETY: `dev` holds a reference to a managed device.
-    let mdev = unsafe { (*vdev).mdev };
-    // SAFETY: `mdev` is registered and the lock is held.
-    let (classes, _) = dev_new::classes(unsafe { mgmt::id_table(mdev) });
+    let m = mgmt_of(&list, &dev)?;
+    let (classes, _) = dev_new::classes(m.id_table());
     if classes & (1u64 << ID_NET) != 0 {
-        // SAFETY: managed, alive, lock held.
-        unsafe { net_attr_set(req, vdev) }
+        net_attr_set(req, m, &dev)
     } else {
         // Upstream reports this but lets the request succeed.
-        // SAFETY: the device is alive.
-        let name = unsafe { vdpa_name(vdev) };
-        req.extack.fmt(format_args!("vdpa: {} device not supported", name));
+        req.extack.fmt(format_args!("vdpa: {} device not supported", dev.name()));
         Ok(())
     }
 }

@@ -11,47 +11,40 @@ use super::uapi::{attr, cmd};
 use super::{doit, skb_len, Dump, Request};
 use crate::abi::bindings;
 use crate::errno::emsgsize;
-use crate::{mgmt, state};
+use crate::mgmt::{Mgmt, MgmtList};
+use crate::state;
 
 /// The management device a request's handle names. `-EINVAL` without a
-/// device name, `-ENODEV` when none matches. The device-list lock is held.
-pub(crate) fn from_attrs(attrs: &Attrs<'_>) -> Result<*mut bindings::vdpa_mgmt_dev> {
+/// device name, `-ENODEV` when none matches.
+pub(crate) fn from_attrs<'a>(list: &'a MgmtList, attrs: &Attrs<'_>) -> Result<Mgmt<'a>> {
     let dev = attrs.string(attr::MGMTDEV_DEV_NAME).ok_or(EINVAL)?;
     let bus = attrs.string(attr::MGMTDEV_BUS_NAME);
-    mgmt::lookup(bus, dev).ok_or(ENODEV)
+    list.lookup(bus, dev).ok_or(ENODEV)
 }
 
 /// Puts the management device's handle: its bus name, if it is on a bus,
 /// and its device name.
-///
-/// # Safety
-///
-/// `mdev` must be registered (device-list lock held).
-pub(crate) unsafe fn put_handle(w: &mut Writer, mdev: *const bindings::vdpa_mgmt_dev) -> Result {
-    // SAFETY: `mdev` is registered (caller).
-    unsafe {
-        if let Some(bus) = mgmt::bus_name(mdev) {
-            w.string(attr::MGMTDEV_BUS_NAME, bus)?;
-        }
-        w.string(attr::MGMTDEV_DEV_NAME, mgmt::dev_name(mdev))
+pub(crate) fn put_handle(w: &mut Writer, m: Mgmt<'_>) -> Result {
+    if let Some(bus) = m.bus_name() {
+        w.string(attr::MGMTDEV_BUS_NAME, bus)?;
     }
+    w.string(attr::MGMTDEV_DEV_NAME, m.dev_name())
 }
 
-/// Writes one MGMTDEV_NEW message describing `mdev`.
+/// Writes one MGMTDEV_NEW message describing `m`.
 ///
 /// # Safety
 ///
-/// `mdev` registered (lock held), `skb` a valid buffer.
-unsafe fn fill(mdev: *mut bindings::vdpa_mgmt_dev, skb: *mut bindings::sk_buff, dest: Dest) -> Result {
+/// `skb` must be a valid buffer.
+unsafe fn fill(m: Mgmt<'_>, skb: *mut bindings::sk_buff, dest: Dest) -> Result {
     // SAFETY: `skb` is valid (caller).
     let mut w = unsafe { Writer::begin(skb, dest, cmd::MGMTDEV_NEW) }?;
-    // SAFETY: `mdev` is registered (caller).
-    let r = (|| unsafe {
-        put_handle(&mut w, mdev)?;
-        let (classes, _) = super::dev_new::classes(mgmt::id_table(mdev));
+    let r = (|| {
+        put_handle(&mut w, m)?;
+        let (classes, _) = super::dev_new::classes(m.id_table());
         w.u64(attr::MGMTDEV_SUPPORTED_CLASSES, classes)?;
-        w.u32(attr::DEV_MGMTDEV_MAX_VQS, (*mdev).max_supported_vqs)?;
-        w.u64(attr::DEV_SUPPORTED_FEATURES, (*mdev).supported_features)
+        w.u32(attr::DEV_MGMTDEV_MAX_VQS, m.max_supported_vqs())?;
+        w.u64(attr::DEV_SUPPORTED_FEATURES, m.supported_features())
     })();
     w.commit(r.map_err(|_| emsgsize()))
 }
@@ -59,12 +52,12 @@ unsafe fn fill(mdev: *mut bindings::vdpa_mgmt_dev, skb: *mut bindings::sk_buff, 
 fn get(req: &Request<'_>) -> Result {
     let reply = Reply::new()?;
     {
-        let _guard = state::read();
-        let mdev = from_attrs(&req.attrs).inspect_err(|_| {
+        let list = state::read();
+        let m = from_attrs(&list.mgmt, &req.attrs).inspect_err(|_| {
             req.extack.msg(c"vdpa: Fail to find the specified mgmt device");
         })?;
-        // SAFETY: `mdev` is registered and the lock is held.
-        unsafe { fill(mdev, reply.skb(), req.reply_dest()) }?;
+        // SAFETY: `reply` is a valid buffer.
+        unsafe { fill(m, reply.skb(), req.reply_dest()) }?;
     }
     // SAFETY: `info` is the request's.
     unsafe { reply.send(req.info) }
@@ -82,14 +75,14 @@ pub(crate) unsafe extern "C" fn get_dumpit(skb: *mut bindings::sk_buff, cb: *mut
     let start = dump.start();
     let mut idx = 0usize;
     {
-        let _guard = state::read();
-        mgmt::find(|mdev| {
+        let list = state::read();
+        list.mgmt.find(|m| {
             if idx < start {
                 idx += 1;
                 return false;
             }
-            // SAFETY: `find` hands out registered devices; the lock is held.
-            if unsafe { fill(mdev, skb, dump.dest()) }.is_err() {
+            // SAFETY: the netlink core passes a valid dump buffer.
+            if unsafe { fill(m, skb, dump.dest()) }.is_err() {
                 // The buffer is full: the next call resumes here.
                 return true;
             }

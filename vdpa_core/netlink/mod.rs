@@ -21,6 +21,7 @@ pub(crate) mod dev_new;
 pub(crate) mod policy;
 #[allow(dead_code, unreachable_pub)]
 pub(crate) mod uapi;
+mod uapi_abi;
 
 mod config_cmds;
 mod dev_cmds;
