@@ -11,6 +11,7 @@
 #include <linux/list.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <linux/slab.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
@@ -199,4 +200,14 @@ void vdpa_rs_auxiliary_device_delete(struct auxiliary_device *auxdev)
 void vdpa_rs_auxiliary_device_uninit(struct auxiliary_device *auxdev)
 {
 	auxiliary_device_uninit(auxdev);
+}
+
+void vdpa_rs_init_work(struct work_struct *work, work_func_t func)
+{
+	INIT_WORK(work, func);
+}
+
+bool vdpa_rs_schedule_work(struct work_struct *work)
+{
+	return schedule_work(work);
 }

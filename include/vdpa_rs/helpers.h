@@ -63,6 +63,12 @@ struct auxiliary_device;
 void vdpa_rs_auxiliary_device_delete(struct auxiliary_device *auxdev);
 void vdpa_rs_auxiliary_device_uninit(struct auxiliary_device *auxdev);
 
+/* include/linux/workqueue.h */
+struct work_struct;
+typedef void (*work_func_t)(struct work_struct *work);
+void vdpa_rs_init_work(struct work_struct *work, work_func_t func);
+bool vdpa_rs_schedule_work(struct work_struct *work);
+
 /* include/linux/list.h */
 struct list_head;
 void vdpa_rs_init_list_head(struct list_head *list);

@@ -52,6 +52,7 @@ use abi::iotlb::Iotlb;
 use abi::irq_lock::{new_irq_lock, IrqLock};
 use abi::mgmt::{DevLock, MgmtInfo, MgmtOps, MgmtRegistration, SetConfig};
 use abi::ops_table::{Op, OpsTable};
+use abi::work::{DevWork, DeviceWork};
 
 module! {
     type: TestParent,
@@ -200,15 +201,23 @@ const IO_CONFIG_LEN: usize = core::mem::size_of::<bindings::virtio_net_config>()
 struct IoVq {
     ready: bool,
     num: u32,
-    cb: Option<Callback>,
     state: VqState,
     kicks: u64,
     callbacks: u64,
+    /// A kick is waiting for its callback (run by the device's work).
+    pending: bool,
 }
 
 impl IoVq {
     const fn new() -> Self {
-        Self { ready: false, num: 0, cb: None, state: VqState::Split { avail_index: 0 }, kicks: 0, callbacks: 0 }
+        Self {
+            ready: false,
+            num: 0,
+            state: VqState::Split { avail_index: 0 },
+            kicks: 0,
+            callbacks: 0,
+            pending: false,
+        }
     }
 
     /// The device consumed one descriptor.
@@ -221,7 +230,10 @@ impl IoVq {
 }
 
 /// Ring and status state of an io device; kicks reach it in atomic
-/// context, so it is under an [`IrqLock`]. Queue arrays have `IO_NVQS`
+/// context, so it is under an [`IrqLock`]. The callbacks are under a
+/// mutex of their own ([`IoCallbacks`]), which the work holds while it
+/// calls them: the kick path holds the driver's eventfd lock when it takes
+/// the state lock, so no callback may run under the state lock. Queue arrays have `IO_NVQS`
 /// entries, the `nvqs` the device registers with, so indexing them with a
 /// [`VqIdx`] (below `nvqs`) or a [`Group`] (below `ngroups`, also
 /// `IO_NVQS`) cannot panic; neither can an [`Asid`] index `IO_NAS` maps. Callbacks live here and are
@@ -232,7 +244,6 @@ struct IoState {
     features: u64,
     vqs: [IoVq; IO_NVQS],
     group_asid: [u32; IO_NVQS],
-    config_cb: Option<Callback>,
 }
 
 impl IoState {
@@ -241,8 +252,15 @@ impl IoState {
         self.features = 0;
         self.vqs = [IoVq::new(), IoVq::new()];
         self.group_asid = [0; IO_NVQS];
-        self.config_cb = None;
     }
+}
+
+/// The callbacks of an io device. They are dropped under this mutex by
+/// `set_vq_cb`, `set_vq_ready(false)` and reset, and called only with it
+/// held, which is what makes calling them sound.
+struct IoCallbacks {
+    vqs: [Option<Callback>; IO_NVQS],
+    config: Option<Callback>,
 }
 
 /// An io device's data.
@@ -252,26 +270,33 @@ struct IoDev {
     #[pin]
     state: IrqLock<IoState>,
     #[pin]
+    cbs: Mutex<IoCallbacks>,
+    #[pin]
     maps: Mutex<[Iotlb; IO_NAS]>,
+    /// Calls the callbacks of kicked rings: `kick_vq` runs in atomic
+    /// context, and under vhost_vdpa inside the kick eventfd's wakeup,
+    /// where signalling the call eventfd is refused.
+    #[pin]
+    work: DevWork<IoDev>,
 }
+
+/// Most mappings of one address space.
+const IO_MAP_LIMIT: u32 = 2048;
 
 impl IoDev {
     fn new(name: &CStr) -> Result<impl PinInit<Self, Error>> {
         let mut buf = [0u8; 32];
         let n = name.len().min(buf.len() - 1);
         buf[..n].copy_from_slice(&name.as_bytes()[..n]);
-        let maps = [Iotlb::new(0, false)?, Iotlb::new(0, false)?];
-        let state = IoState {
-            status: 0,
-            features: 0,
-            vqs: [IoVq::new(), IoVq::new()],
-            group_asid: [0; IO_NVQS],
-            config_cb: None,
-        };
+        let maps = [Iotlb::new(IO_MAP_LIMIT, false)?, Iotlb::new(IO_MAP_LIMIT, false)?];
+        let state = IoState { status: 0, features: 0, vqs: [IoVq::new(), IoVq::new()], group_asid: [0; IO_NVQS] };
+        let cbs = IoCallbacks { vqs: [None, None], config: None };
         Ok(try_pin_init!(Self {
             name: buf,
             state <- new_irq_lock!(state, "vdpa_rs_test_io.state"),
+            cbs <- new_mutex!(cbs, "vdpa_rs_test_io.cbs"),
             maps <- new_mutex!(maps, "vdpa_rs_test_io.maps"),
+            work <- DevWork::new(),
         }? Error))
     }
 
@@ -301,29 +326,27 @@ impl ConfigOps for IoDev {
         dev.data().get_ref().state.lock().vqs[vq.as_usize()].num = num;
     }
     fn kick_vq(dev: &Device<Self>, vq: VqIdx) {
-        let mut st = dev.data().get_ref().state.lock();
-        let q = &mut st.vqs[vq.as_usize()];
-        q.kicks += 1;
-        q.advance();
-        if q.ready {
-            if let Some(cb) = &q.cb {
-                // SAFETY: the callback is dropped under this lock by
-                // `set_vq_cb`, `set_vq_ready(false)` and reset, so the
-                // driver has not ended its life.
-                unsafe { cb.call() };
-                q.callbacks += 1;
-            }
+        let queue = {
+            let mut st = dev.data().get_ref().state.lock();
+            let q = &mut st.vqs[vq.as_usize()];
+            q.kicks += 1;
+            q.advance();
+            q.pending = q.ready;
+            q.pending
+        };
+        if queue {
+            dev.data().get_ref().work.queue(dev);
         }
     }
     fn set_vq_cb(dev: &Device<Self>, vq: VqIdx, cb: Option<Callback>) {
-        dev.data().get_ref().state.lock().vqs[vq.as_usize()].cb = cb;
+        dev.data().get_ref().cbs.lock().vqs[vq.as_usize()] = cb;
     }
     fn set_vq_ready(dev: &Device<Self>, vq: VqIdx, ready: bool) {
-        let mut st = dev.data().get_ref().state.lock();
-        let q = &mut st.vqs[vq.as_usize()];
-        q.ready = ready;
+        let d = dev.data().get_ref();
+        let mut cbs = d.cbs.lock();
+        d.state.lock().vqs[vq.as_usize()].ready = ready;
         if !ready {
-            q.cb = None;
+            cbs.vqs[vq.as_usize()] = None;
         }
     }
     fn get_vq_ready(dev: &Device<Self>, vq: VqIdx) -> bool {
@@ -373,7 +396,7 @@ impl ConfigOps for IoDev {
         dev.data().get_ref().state.lock().features
     }
     fn set_config_cb(dev: &Device<Self>, cb: Option<Callback>) {
-        dev.data().get_ref().state.lock().config_cb = cb;
+        dev.data().get_ref().cbs.lock().config = cb;
     }
     fn get_vq_num_max(_dev: &Device<Self>) -> u16 {
         VQ_NUM_MAX
@@ -391,9 +414,12 @@ impl ConfigOps for IoDev {
         dev.data().get_ref().state.lock().status = status;
     }
     fn reset(dev: &Device<Self>) -> Result {
-        // Dropping the callbacks under the lock ends their life before
+        // Dropping the callbacks under their lock ends their life before
         // the driver may free what they point to.
-        dev.data().get_ref().state.lock().reset();
+        let d = dev.data().get_ref();
+        let mut cbs = d.cbs.lock();
+        d.state.lock().reset();
+        *cbs = IoCallbacks { vqs: [None, None], config: None };
         Ok(())
     }
     fn compat_reset(dev: &Device<Self>, flags: ResetFlags) -> Result {
@@ -453,6 +479,27 @@ impl ConfigOps for IoDev {
     }
 }
 
+impl DeviceWork for IoDev {
+    fn run(dev: &Device<Self>) {
+        let d = dev.data().get_ref();
+        let cbs = d.cbs.lock();
+        for (i, cb) in cbs.vqs.iter().enumerate() {
+            let ready = {
+                let mut st = d.state.lock();
+                let q = &mut st.vqs[i];
+                core::mem::replace(&mut q.pending, false) && q.ready
+            };
+            if let (true, Some(cb)) = (ready, cb) {
+                // SAFETY: the callback is dropped under `cbs`, held here,
+                // by `set_vq_cb`, `set_vq_ready(false)` and reset, so the
+                // driver has not ended its life.
+                unsafe { cb.call() };
+                d.state.lock().vqs[i].callbacks += 1;
+            }
+        }
+    }
+}
+
 /// The io management device; its two ops tables are chosen per device.
 struct IoMgmt {
     set_map: Arc<OpsTable<IoDev>>,
@@ -482,6 +529,10 @@ impl MgmtOps for IoMgmt {
 
     fn dev_del(lock: &DevLock<'_, Self>, dev: &Device<IoDev>) {
         lock.unregister(dev);
+        // No driver kicks an unregistered device: no run is queued after
+        // this one, and none outlives the module. `dev` stays valid until
+        // `dev_del` returns.
+        dev.data().get_ref().work.cancel_sync(dev);
     }
 }
 

@@ -253,6 +253,10 @@ impl<T: ConfigOps> NewDevice<T> {
             }));
             ptr::addr_of_mut!((*this).live).write(false);
             ptr::addr_of_mut!((*this).registered).write(AtomicBool::new(false));
+            // DMA goes through the vDPA device itself unless the parent
+            // sets another device (upstream leaves this to every parent).
+            let vdev = (*this).vdev.get();
+            (*vdev).dma_dev = ptr::addr_of_mut!((*vdev).dev);
         }
         // Owns the allocation reference from here on: dropped on error.
         let guard = Unlive(this);

@@ -188,14 +188,17 @@ unsafe impl Sync for Iotlb {}
 
 #[cfg(not(vdpa_core_bus))]
 impl Iotlb {
-    /// An empty tree of at most `limit` mappings (0: no limit). With
-    /// `retire`, adding past the limit drops the oldest mapping instead of
-    /// failing.
+    /// An empty tree of at most `limit` mappings. With `retire`, adding
+    /// past the limit drops the oldest mapping instead of failing.
     ///
     /// # Errors
     ///
-    /// `ENOMEM`.
+    /// `EINVAL` for a limit of 0 (a tree that can hold nothing:
+    /// `vhost_iotlb` refuses every mapping then); `ENOMEM`.
     pub(crate) fn new(limit: u32, retire: bool) -> Result<Self> {
+        if limit == 0 {
+            return Err(EINVAL);
+        }
         let flags = if retire { bindings::VHOST_IOTLB_FLAG_RETIRE } else { 0 };
         // SAFETY: plain allocation; checked below.
         let raw = unsafe { bindings::vhost_iotlb_alloc(limit, flags) };
@@ -213,12 +216,9 @@ impl Iotlb {
     ///
     /// # Errors
     ///
-    /// `EINVAL` if `last < start`; `ENOMEM`; `ENOSPC` when the limit is
-    /// reached without `retire`.
+    /// `EFAULT` if `last < start` (as `vhost_iotlb`); `ENOMEM`; `ENOSPC`
+    /// when the limit is reached without `retire`.
     pub(crate) fn add(&mut self, start: u64, last: u64, addr: u64, perm: Perm, opaque: *mut c_void) -> Result {
-        if last < start {
-            return Err(EINVAL);
-        }
         // SAFETY: the tree is owned (type invariant) and borrowed mutably;
         // `opaque` is only stored.
         kernel::error::to_result(unsafe {

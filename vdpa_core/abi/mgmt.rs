@@ -87,7 +87,10 @@ impl<M: MgmtOps> DevLock<'_, M> {
     }
 
     /// Unregisters a device of this management device
-    /// (`_vdpa_unregister_device`); nothing if it is not registered.
+    /// (`_vdpa_unregister_device`); nothing if it is not registered. The
+    /// device stays valid for the rest of the `dev_del` call (the
+    /// trampoline holds a reference), so a parent may still stop its work
+    /// on it.
     pub(crate) fn unregister(&self, dev: &Device<M::Dev>) {
         if dev.take_registration() {
             // SAFETY: registered through `register` (the flag), lock held.
@@ -207,7 +210,13 @@ impl<M: MgmtOps> MgmtTable<M> {
 
     unsafe extern "C" fn dev_del(m: *mut bindings::vdpa_mgmt_dev, vdev: *mut bindings::vdpa_device) {
         // SAFETY: the core calls `dev_del` as `lock` and `device` need.
-        unsafe { M::dev_del(&Self::lock(m), Self::device(vdev)) }
+        let (lock, dev) = unsafe { (Self::lock(m), Self::device(vdev)) };
+        // `unregister` may drop the last reference the core holds; this one
+        // keeps `dev` valid for the whole of `M::dev_del`, and the release
+        // runs when it goes, after.
+        let keep = ARef::from(dev);
+        M::dev_del(&lock, &keep);
+        drop(keep);
     }
 
     unsafe extern "C" fn dev_set_attr(

@@ -30,3 +30,4 @@ pub(crate) mod mgmt;
 pub(crate) mod ops_table;
 pub(crate) mod rwsem;
 pub(crate) mod vq;
+pub(crate) mod work;
