@@ -44,17 +44,35 @@ for order in "${orders[@]}"; do
 	diag "unloaded: $order"
 done
 
-# Deleting a device whose vhost-vdpa node is open waits for the close.
+# Deleting a device whose vhost-vdpa node is open waits for the close: the
+# holder keeps the node open for $hold ms after the del started and notes
+# the time just before it closes; the del must end after that time.
 setup
 node=$(vdpa_vhost_node ub0)
-( exec 9<>"$node"; sleep 4 ) &
+hold=3000
+rm -f "$VDPA_RS_OUT/held" "$VDPA_RS_OUT/del_start" "$VDPA_RS_OUT/closing"
+(
+	exec 9<>"$node" || exit 1
+	: >"$VDPA_RS_OUT/held"
+	for _ in $(seq 200); do
+		[ -s "$VDPA_RS_OUT/del_start" ] && break
+		sleep 0.05
+	done
+	sleep "$(printf '%d.%03d' $((hold / 1000)) $((hold % 1000)))"
+	date +%s%N >"$VDPA_RS_OUT/closing"
+) &
 holder=$!
-sleep 1
-t0=$SECONDS
+wait_for 10 test -e "$VDPA_RS_OUT/held" || fail "the holder could not open $node"
+t0=$(date +%s%N)
+echo "$t0" >"$VDPA_RS_OUT/del_start"
 vdpa dev del ub0 || fail "dev del ub0 while its node is open"
-waited=$((SECONDS - t0))
+t1=$(date +%s%N)
 wait $holder
-[ $waited -ge 1 ] || fail "dev del returned after ${waited}s, before the node was closed"
-diag "dev del waited ${waited}s for $node to be closed"
+tc=$(cat "$VDPA_RS_OUT/closing")
+waited=$(((t1 - t0) / 1000000))
+[ -n "$tc" ] || fail "the holder did not note its close"
+[ "$t1" -ge "$tc" ] || fail "dev del returned $(((tc - t1) / 1000000)) ms before the node was closed"
+[ $waited -ge $((hold * 9 / 10)) ] || fail "dev del returned after ${waited} ms, the node was held ${hold} ms"
+diag "dev del waited ${waited} ms for $node, held ${hold} ms after the del started"
 unload vdpa_sim_net vdpa_sim_blk vhost_vdpa virtio_vdpa vdpa_sim vdpa
 exit $KSFT_PASS

@@ -8,12 +8,20 @@
 # expected answer.
 #
 #   vdpa_nl.py errors MGMTDEV        run the error cases against MGMTDEV
+#   vdpa_nl.py edges                 the cases of vdpa_rs_test_parent
+#   vdpa_nl.py paths N               vdpaN names, dumps of N devices, MACs
+#   vdpa_nl.py race NAME P R MGMTDEV...  P processes race DEV_NEW NAME, R rounds
+#   vdpa_nl.py delbind NAME MGMTDEV R    DEV_NEW/DEL against bind and unbind
+#   vdpa_nl.py churn MODULE PATH C N     dumps while MODULE is reloaded C times
+#   vdpa_nl.py races MODULE PATH     the three above, as core_races.sh runs them
 
 import errno
 import os
+import select
 import socket
 import struct
 import sys
+import time
 
 NETLINK_GENERIC = 16
 NETLINK_EXT_ACK = 11
@@ -234,10 +242,472 @@ def edges():
         print(f"{name}: errno={errno.errorcode.get(err, err) if err else 0} msg='{ext}'")
 
 
+# The cases below check paths that work rather than errors: default
+# names, dumps longer than one skb, a MAC set at run time, and requests
+# racing each other or module unloads. Python starts slowly in the test
+# VM, so each of them does a whole test step in one run.
+
+def errname(err):
+    return errno.errorcode.get(err, str(err)) if err else "0"
+
+
+def answer(err, ext):
+    return f"errno={errname(err)} msg='{ext}'"
+
+
+def new_dev(nl, mgmtdev, name):
+    return nl.vdpa("DEV_NEW", s(A["DEV_NAME"], name) + s(A["MGMTDEV_DEV_NAME"], mgmtdev))
+
+
+def del_dev(nl, name):
+    return nl.vdpa("DEV_DEL", s(A["DEV_NAME"], name))
+
+
+def raw_attr(buf, atype):
+    """The payload of the first attribute ATYPE of BUF, as bytes."""
+    off = 0
+    while off + 4 <= len(buf):
+        ln, t = struct.unpack_from("=HH", buf, off)
+        if ln < 4:
+            break
+        if t & 0x3fff == atype:
+            return buf[off + 4:off + ln]
+        off += (ln + 3) & ~3
+    return b""
+
+
+def bus_devices():
+    return set(os.listdir("/sys/bus/vdpa/devices"))
+
+
+def bus_line():
+    return "bus: " + " ".join(sorted(bus_devices()))
+
+
+def anon(nl):
+    """Devices the parent allocates without a name are called vdpaN, N the
+    lowest free index of the bus; the name asked for in DEV_NEW is only the
+    parent's cue. Prints which name each request produced."""
+    io = "vdpa_rs_test_io"
+
+    def new(asked):
+        before = bus_devices()
+        err, ext, _ = new_dev(nl, io, asked)
+        got = " ".join(sorted(bus_devices() - before)) or "-"
+        print(f"new {asked}: {answer(err, ext)} -> {got}")
+        if not err and not got.startswith("vdpa"):
+            sys.exit(f"{asked} is not called vdpaN")
+        return got
+
+    def delete(name):
+        print(f"del {name}: {answer(*del_dev(nl, name)[:2])}")
+
+    first = new("anon0")
+    second = new("anon1")
+    third = new("anon0")            # the same cue again: another device
+    delete(first)
+    new("anon2")                    # takes the index just freed
+    delete(second)
+    delete(third)
+    new("anon3")                    # the lowest free one again
+    # A device explicitly named vdpa<C+1> takes the free index C itself;
+    # the next anonymous device gets C+1, a name already taken.
+    nxt = int(third[4:]) + 1
+    print(f"new vdpa{nxt} (named): {answer(*new_dev(nl, io, f'vdpa{nxt}')[:2])}")
+    new("anon4")
+    delete(f"vdpa{nxt}")
+    new("anon5")
+    for name in sorted(bus_devices()):
+        if name.startswith("vdpa"):
+            delete(name)
+
+
+def dump_all(family, cmd, bufsize=8192, timeout=60):
+    """One dump on a fresh socket that only ever receives with BUFSIZE
+    bytes, so the kernel sizes each skb of the dump by it (the first one,
+    filled before any recv(), is NLMSG_GOODSIZE). Returns the messages
+    (attribute bytes, payload), the number of recv() batches that held
+    messages, the errno of NLMSG_DONE (None without one), the errno of an
+    NLMSG_ERROR, and whether anything followed the end."""
+    sk = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+    sk.setsockopt(270, NETLINK_EXT_ACK, 1)
+    sk.bind((0, 0))
+    sk.settimeout(timeout)
+    payload = struct.pack("=BBH", CMD[cmd], 1, 0)
+    sk.send(struct.pack("=IHHII", 16 + len(payload), family,
+                        NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, 7, 0) + payload)
+    res = dict(msgs=[], batches=0, done=None, error=None, trailing=False)
+    while res["done"] is None and res["error"] is None:
+        try:
+            data, _, mflags, _ = sk.recvmsg(bufsize)
+        except socket.timeout:
+            raise SystemExit(f"{cmd} dump: nothing for {timeout}s (hung?)")
+        if mflags & socket.MSG_TRUNC:
+            raise SystemExit(f"{cmd} dump: a batch did not fit {bufsize} bytes")
+        off, held = 0, False
+        while off + 16 <= len(data):
+            ln, mtype, fl, seq, _ = struct.unpack_from("=IHHII", data, off)
+            if ln < 16 or seq != 7:
+                raise SystemExit(f"{cmd} dump: bad message (len {ln}, seq {seq})")
+            msg = data[off:off + ln]
+            off += (ln + 3) & ~3
+            if mtype == NLMSG_DONE:
+                res["done"] = -struct.unpack_from("=i", msg, 16)[0]
+            elif mtype == NLMSG_ERROR:
+                res["error"] = -struct.unpack_from("=i", msg, 16)[0]
+            elif mtype == family:
+                if not fl & 0x2:
+                    raise SystemExit(f"{cmd} dump: a message without NLM_F_MULTI")
+                res["msgs"].append((msg[20:], msg[16:]))
+                held = True
+            else:
+                raise SystemExit(f"{cmd} dump: unexpected message type {mtype}")
+        if held:
+            res["batches"] += 1
+    sk.setblocking(False)
+    try:
+        sk.recv(bufsize)
+        res["trailing"] = True
+    except BlockingIOError:
+        pass
+    sk.close()
+    return res
+
+
+def check_dump(nl, cmd, want=None):
+    """Dumps CMD and prints what came back; with WANT, the devices must be
+    those, in that (bus) order, each once, over more than one batch. The
+    payloads are hashed: on two stacks they must be the same bytes."""
+    import hashlib  # here: imports are slow in the VM, and few cases hash
+    res = dump_all(nl.family, cmd)
+    key = A["MGMTDEV_DEV_NAME"] if cmd == "MGMTDEV_GET" else A["DEV_NAME"]
+    names = [raw_attr(m[0], key).split(b"\0")[0].decode() for m in res["msgs"]]
+    digest = hashlib.sha256(b"".join(m[1] for m in res["msgs"])).hexdigest()[:16]
+    end = (f"NLMSG_DONE errno={errname(res['done'])}" if res["done"] is not None
+           else f"NLMSG_ERROR errno={errname(res['error'])}")
+    if res["trailing"]:
+        end += ", then more"
+    print(f"# {cmd} dump: {len(names)} messages in {res['batches']} batches")
+    ok = res["done"] == 0 and not res["trailing"]
+    if want is None:
+        print(f"{cmd} dump: {' '.join(names)}; {end}; payload sha256 {digest}")
+        return ok and len(set(names)) == len(names)
+    if names == want:
+        what = f"{want[0]}..{want[-1]} in bus order, each once"
+    else:
+        what = f"NOT the {len(want)} devices expected: {' '.join(names)}"
+        ok = False
+    batches = "several batches" if res["batches"] >= 2 else "ONE batch"
+    print(f"{cmd} dump: {len(names)} messages, {what}; {batches}; {end}; "
+          f"payload sha256 {digest}")
+    return ok and res["batches"] >= 2
+
+
+def paths(count):
+    """anon(), then COUNT net devices of vdpa_rs_test_io, dumped; then a
+    console device and one more net device: the config dump stops at the
+    console device. Last, MACs set on a vdpa_sim_net device."""
+    nl = Genl()
+    anon(nl)
+    print(bus_line())
+    io = [f"io{i:03d}" for i in range(count)]
+    t0 = time.monotonic()
+    for name in io:
+        err, ext, _ = new_dev(nl, "vdpa_rs_test_io", name)
+        if err:
+            sys.exit(f"new {name}: {answer(err, ext)}")
+    print(f"# {count} devices created in {time.monotonic() - t0:.1f}s")
+    ok = check_dump(nl, "DEV_GET", io)
+    ok &= check_dump(nl, "DEV_CONFIG_GET", io)
+    ok &= check_dump(nl, "MGMTDEV_GET")
+    print(f"new con0: {answer(*new_dev(nl, 'vdpa_rs_test', 'con0')[:2])}")
+    print(f"new zio: {answer(*new_dev(nl, 'vdpa_rs_test_io', 'zio')[:2])}")
+    ok &= check_dump(nl, "DEV_CONFIG_GET", io)
+    ok &= check_dump(nl, "DEV_GET", io + ["con0", "zio"])
+    for name in io + ["con0", "zio"]:
+        err, ext, _ = del_dev(nl, name)
+        if err:
+            sys.exit(f"del {name}: {answer(err, ext)}")
+    print(bus_line())
+    # A unicast MAC is taken; multicast, zero and broadcast ones are not.
+    mac = attr(A["DEV_NET_CFG_MACADDR"], b"\x02\0\0\0\0\x01")
+    err, ext, _ = nl.vdpa("DEV_NEW", s(A["DEV_NAME"], "sn0")
+                          + s(A["MGMTDEV_DEV_NAME"], "vdpasim_net") + mac)
+    print(f"new sn0 mac 02:00:00:00:00:01: {answer(err, ext)}")
+    attr_set_mac(nl, "sn0", "02:11:22:33:44:55", "01:00:5e:00:00:01",
+                 "00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff")
+    sys.exit(0 if ok else 1)
+
+
+def attr_set_mac(nl, dev, *macs):
+    """DEV_ATTR_SET of each MAC, each followed by the MAC DEV_CONFIG_GET
+    reports."""
+    for mac in macs:
+        raw = bytes(int(x, 16) for x in mac.split(":"))
+        err, ext, _ = nl.vdpa("DEV_ATTR_SET",
+                              s(A["DEV_NAME"], dev) + attr(A["DEV_NET_CFG_MACADDR"], raw))
+        print(f"attr_set {dev} mac {mac}: {answer(err, ext)}")
+        err, ext, cfg = nl.vdpa("DEV_CONFIG_GET", s(A["DEV_NAME"], dev))
+        now = ":".join(f"{b:02x}" for b in cfg[A["DEV_NET_CFG_MACADDR"]][0]) if not err else "-"
+        print(f"config_get {dev}: {answer(err, ext)} mac {now}")
+
+
+def race_one(mgmtdev, name, procs, rounds):
+    """PROCS processes send DEV_NEW NAME at once, ROUNDS times, with a
+    DEV_DEL between rounds: exactly one wins each round, the others get
+    EEXIST. Prints the tally of the rounds' outcomes."""
+    body = s(A["DEV_NAME"], name) + s(A["MGMTDEV_DEV_NAME"], mgmtdev)
+    kids = []
+    for _ in range(procs):
+        go_r, go_w = os.pipe()
+        res_r, res_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            for _, gw, rf in kids:
+                os.close(gw)
+                rf.close()
+            os.close(go_w)
+            os.close(res_r)
+            nl = Genl()
+            os.write(res_w, b"ready\n")
+            while os.read(go_r, 1):
+                err, ext, _ = nl.vdpa("DEV_NEW", body)
+                os.write(res_w, f"{errname(err)} msg='{ext}'\n".encode())
+            os._exit(0)
+        os.close(go_r)
+        os.close(res_w)
+        kids.append((pid, go_w, os.fdopen(res_r)))
+    for _, _, rf in kids:
+        rf.readline()
+    nl = Genl()
+    tally, bad = {}, 0
+    for rnd in range(rounds):
+        for _, gw, _ in kids:
+            os.write(gw, b"g")
+        answers = sorted(rf.readline().strip() for _, _, rf in kids)
+        key = ", ".join(answers)
+        tally[key] = tally.get(key, 0) + 1
+        err, ext, _ = del_dev(nl, name)
+        wins = sum(a.startswith("0 ") for a in answers)
+        if wins != 1 or err or any(not a.startswith(("0 ", "EEXIST ")) for a in answers):
+            bad += 1
+            print(f"# round {rnd}: {key}; del {answer(err, ext)}")
+    for pid, gw, rf in kids:
+        os.close(gw)
+        rf.close()
+        os.waitpid(pid, 0)
+    for key, n in sorted(tally.items()):
+        print(f"race {mgmtdev} {procs}x DEV_NEW {name}: {n}/{rounds} rounds: {key}")
+    return bad == 0
+
+
+def race(name, procs, rounds, *mgmtdevs):
+    ok = True
+    for m in mgmtdevs:
+        t0 = time.monotonic()
+        ok &= race_one(m, name, procs, rounds)
+        print(f"# {rounds} rounds on {m} in {time.monotonic() - t0:.1f}s")
+    return ok
+
+
+class Background:
+    """A forked child running loop(running) until stop(). running() is
+    False once the parent stopped it, and waits while the parent has it
+    disarmed (disarm() returns once the child is waiting)."""
+
+    def __init__(self, loop, armed=True):
+        ctl_r, self.ctl = os.pipe()
+        rep_r, rep_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(self.ctl)
+            os.close(rep_r)
+            state = dict(armed=armed)
+
+            def running():
+                while True:
+                    wait = None if not state["armed"] else 0
+                    if not select.select([ctl_r], [], [], wait)[0]:
+                        return True
+                    c = os.read(ctl_r, 1)
+                    if not c:
+                        return False
+                    state["armed"] = c == b"a"
+                    if c == b"d":
+                        os.write(rep_w, b"k")
+            code, report = 1, "crashed"
+            try:
+                code, report = loop(running)
+            except SystemExit as e:
+                report = str(e.code)
+            except Exception as e:  # noqa: BLE001 - reported, fails the test
+                report = repr(e)
+            finally:
+                os.write(rep_w, (report + "\n").encode())
+                os._exit(code)
+        os.close(ctl_r)
+        os.close(rep_w)
+        self.rep = rep_r
+
+    def arm(self):
+        os.write(self.ctl, b"a")
+
+    def disarm(self):
+        os.write(self.ctl, b"d")
+        if os.read(self.rep, 1) != b"k":
+            raise SystemExit("the background child died")
+
+    def stop(self):
+        """The child's one-line report, and whether it exited 0."""
+        os.close(self.ctl)
+        with os.fdopen(self.rep) as f:
+            report = f.read().strip()
+        _, status = os.waitpid(self.pid, 0)
+        return report, os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def poke(path, text):
+    """Writes TEXT to a sysfs file; the device may be gone, errors are fine."""
+    try:
+        with open(path, "w") as f:
+            f.write(text)
+        return True
+    except OSError:
+        return False
+
+
+def delbind(name, mgmtdev, rounds):
+    """DEV_NEW and DEV_DEL of NAME, ROUNDS times, while a child keeps
+    binding NAME to vhost_vdpa and virtio_vdpa, unbinding it and writing it
+    to drivers_probe. Nothing may fail but the child's writes, and no
+    device may be left.
+
+    The child is held off while DEV_NEW runs: a drivers_probe write that
+    lands inside device_add(), before the device is ready to probe, makes
+    the driver core keep a deferred-probe reason it never frees (a driver
+    core leak, not the bus's; kmemleak would report it)."""
+    dev = f"/sys/bus/vdpa/devices/{name}"
+    steps = []
+    for drv in ("vhost_vdpa", "virtio_vdpa"):
+        steps += [(f"{dev}/driver/unbind", name), (f"{dev}/driver_override", drv),
+                  ("/sys/bus/vdpa/drivers_probe", name), (drv, None)]
+    steps += [("/sys/bus/vdpa/drivers/virtio_vdpa/unbind", name),
+              (f"{dev}/driver_override", "\n"), ("/sys/bus/vdpa/drivers_probe", name),
+              ("/sys/bus/vdpa/drivers/vhost_vdpa/unbind", name)]
+
+    def binder(running):
+        n = binds = 0
+        while True:
+            for path, text in steps:
+                if not running():
+                    return 0, f"{n} binder steps, {binds} binds seen"
+                if text is None:
+                    try:
+                        binds += os.path.basename(os.readlink(f"{dev}/driver")) == path
+                    except OSError:
+                        pass
+                elif poke(path, text):
+                    n += 1
+
+    nl = Genl()
+    t0 = time.monotonic()
+    bg = Background(binder, armed=False)
+    failed = None
+    for i in range(rounds):
+        err, ext, _ = new_dev(nl, mgmtdev, name)
+        if err:
+            failed = f"round {i}: DEV_NEW {answer(err, ext)}"
+            break
+        bg.arm()
+        time.sleep((0, 0.1, 0.3)[i % 3])
+        err, ext, _ = del_dev(nl, name)
+        bg.disarm()
+        if err:
+            failed = f"round {i}: DEV_DEL {answer(err, ext)}"
+            break
+    report, _ = bg.stop()
+    print(f"# {rounds} DEV_NEW/DEV_DEL of {name} against {report}, "
+          f"in {time.monotonic() - t0:.1f}s")
+    if failed:
+        sys.exit(failed)
+    if os.path.exists(dev):
+        sys.exit(f"{name} is still on the bus")
+    err, ext, _ = nl.vdpa("DEV_GET", s(A["DEV_NAME"], name))
+    if err != errno.ENODEV:
+        sys.exit(f"DEV_GET {name} after the last del: {answer(err, ext)}")
+    return True
+
+
+def churn(module, path, cycles, count):
+    """Dumps of every kind run in a child while MODULE (a parent) is
+    removed and inserted again CYCLES times, each time with COUNT net
+    devices and a few console devices: every dump must end cleanly."""
+    import subprocess
+
+    def dumper(running):
+        nl = Genl()
+        seen, n = {}, 0
+        while running() or n < 3:
+            cmd = ("DEV_GET", "MGMTDEV_GET", "DEV_CONFIG_GET")[n % 3]
+            res = dump_all(nl.family, cmd)
+            if res["trailing"]:
+                return 1, f"{cmd} dump: messages after its end"
+            end = (f"done {errname(res['done'])}" if res["done"] is not None
+                   else f"error {errname(res['error'])}")
+            seen[f"{cmd} {end}"] = seen.get(f"{cmd} {end}", 0) + 1
+            n += 1
+        return 0, f"{n} dumps: " + ", ".join(f"{k} x{v}" for k, v in sorted(seen.items()))
+
+    def populate(nl, cycle):
+        for i in range(count):
+            err, ext, _ = new_dev(nl, "vdpa_rs_test_io", f"io{i:03d}")
+            if err:
+                sys.exit(f"cycle {cycle}: new io{i:03d}: {answer(err, ext)}")
+        for i in range(4):
+            err, ext, _ = new_dev(nl, "vdpa_rs_test", f"con{i}")
+            if err:
+                sys.exit(f"cycle {cycle}: new con{i}: {answer(err, ext)}")
+
+    nl = Genl()
+    t0 = time.monotonic()
+    populate(nl, 0)
+    bg = Background(dumper)
+    for cycle in range(1, cycles + 1):
+        subprocess.run(["rmmod", module], check=True)
+        subprocess.run(["insmod", path], check=True)
+        populate(nl, cycle)
+    report, ok = bg.stop()
+    print(f"# {cycles} unloads of {module} with devices, meanwhile {report}, "
+          f"in {time.monotonic() - t0:.1f}s")
+    return ok
+
+
+def races(module, path):
+    """The three races of core_races.sh in one run: python starts slowly
+    in the VM."""
+    sys.stdout.flush()
+    ok = race("race0", 4, 30, "vdpasim_net", "vdpa_rs_test")
+    sys.stdout.flush()
+    ok &= delbind("rb0", "vdpasim_net", 25)
+    sys.stdout.flush()
+    return ok and churn(module, path, 3, 30)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "errors":
-        errors(sys.argv[2])
-    elif len(sys.argv) == 2 and sys.argv[1] == "edges":
+    a = sys.argv[1:]
+    if len(a) == 2 and a[0] == "errors":
+        errors(a[1])
+    elif a == ["edges"]:
         edges()
+    elif len(a) == 2 and a[0] == "paths":
+        paths(int(a[1]))
+    elif len(a) >= 5 and a[0] == "race":
+        sys.exit(0 if race(a[1], int(a[2]), int(a[3]), *a[4:]) else 1)
+    elif len(a) == 4 and a[0] == "delbind":
+        delbind(a[1], a[2], int(a[3]))
+    elif len(a) == 5 and a[0] == "churn":
+        sys.exit(0 if churn(a[1], a[2], int(a[3]), int(a[4])) else 1)
+    elif len(a) == 3 and a[0] == "races":
+        sys.exit(0 if races(a[1], a[2]) else 1)
     else:
         sys.exit(__doc__)
