@@ -4,6 +4,9 @@
 //! `vdpa_dev_blk_config_fill()`) and the MAX_VQP fill shared with vstats,
 //! checked on the configs of vdpa_sim_net and vdpa_sim_blk.
 
+mod common;
+
+use common::V;
 use vdpa_core_host::netlink::config_fill::{
     blk, by_class, net, net_mq, reports_negotiated, Sink, Value, BLK_CONFIG_LEN, NET_CONFIG_LEN,
 };
@@ -11,15 +14,6 @@ use vdpa_core_host::netlink::config_fill::{
 const EMSGSIZE: i32 = 90;
 const EOPNOTSUPP: i32 = 95;
 
-/// An owned copy of a [`Value`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum V {
-    U8(u8),
-    U16(u16),
-    U32(u32),
-    U64(u64),
-    Bytes(Vec<u8>),
-}
 
 /// Records every put; fails with EMSGSIZE once `room` puts were accepted.
 struct Rec {
@@ -48,13 +42,7 @@ impl Sink for Rec {
         if self.puts.len() >= self.room {
             return Err(EMSGSIZE);
         }
-        let v = match v {
-            Value::U8(x) => V::U8(x),
-            Value::U16(x) => V::U16(x),
-            Value::U32(x) => V::U32(x),
-            Value::U64(x) => V::U64(x),
-            Value::Bytes(b) => V::Bytes(b.to_vec()),
-        };
+        let v = V::from(v);
         self.puts.push((attr, v));
         Ok(())
     }

@@ -6,8 +6,11 @@
 //! `struct virtio_blk_config`, the lengths are their `size_of`, and a
 //! config image built from the header's struct decodes to its own fields.
 
+mod common;
 #[macro_use]
 mod kernel;
+
+use common::V;
 
 use core::mem::{offset_of, size_of};
 use kernel::{
@@ -66,15 +69,6 @@ fn blk_layout() {
     ]);
 }
 
-/// An owned copy of a [`Value`].
-#[derive(Debug, PartialEq, Eq)]
-enum V {
-    U8(u8),
-    U16(u16),
-    U32(u32),
-    U64(u64),
-    Bytes(Vec<u8>),
-}
 
 /// Records every put.
 #[derive(Default)]
@@ -84,13 +78,7 @@ impl Sink for Rec {
     fn put(&mut self, attr: u16, v: Value<'_>) -> Result<(), i32> {
         self.0.push((
             attr,
-            match v {
-                Value::U8(x) => V::U8(x),
-                Value::U16(x) => V::U16(x),
-                Value::U32(x) => V::U32(x),
-                Value::U64(x) => V::U64(x),
-                Value::Bytes(b) => V::Bytes(b.to_vec()),
-            },
+            V::from(v),
         ));
         Ok(())
     }

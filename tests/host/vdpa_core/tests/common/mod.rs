@@ -57,3 +57,28 @@ pub fn u32_nla(ty: u16, v: u32) -> Vec<u8> {
 pub fn u64_nla(ty: u16, v: u64) -> Vec<u8> {
     nla(ty, &v.to_ne_bytes())
 }
+
+/// An owned copy of a config-fill [`Value`], for recording sinks.
+///
+/// [`Value`]: vdpa_core_host::netlink::config_fill::Value
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum V {
+    U8(u8),
+    U16(u16),
+    U32(u32),
+    U64(u64),
+    Bytes(Vec<u8>),
+}
+
+impl From<vdpa_core_host::netlink::config_fill::Value<'_>> for V {
+    fn from(v: vdpa_core_host::netlink::config_fill::Value<'_>) -> Self {
+        use vdpa_core_host::netlink::config_fill::Value;
+        match v {
+            Value::U8(x) => V::U8(x),
+            Value::U16(x) => V::U16(x),
+            Value::U32(x) => V::U32(x),
+            Value::U64(x) => V::U64(x),
+            Value::Bytes(b) => V::Bytes(b.to_vec()),
+        }
+    }
+}
