@@ -34,9 +34,9 @@ pub(crate) unsafe fn get_config_locked(dev: &BusDevice, held: &CfGuard<'_>, offs
     if buf.is_null() {
         return;
     }
-    // SAFETY: `buf` is writable for `len` bytes (caller), and not NULL.
-    let out = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), len as usize) };
-    dev.ops().get_config_raw(held, offset, out);
+    // SAFETY: `buf` is writable for `len` bytes (caller); it may be
+    // uninitialised, which the raw call allows.
+    unsafe { dev.ops().get_config_raw(held, offset, buf.cast::<u8>(), len) };
 }
 
 /// Reads `len` bytes of config space at `offset` into `buf`.

@@ -405,11 +405,15 @@ impl BusOps<'_> {
     }
 
     /// `get_config` without `cf_lock` or the features rule of
-    /// `vdpa_get_config`; the core's config fill reads with it while it
-    /// holds the lock.
-    pub(crate) fn get_config_raw(&self, _held: &CfGuard<'_>, offset: u32, buf: &mut [u8]) {
-        let len = u32::try_from(buf.len()).unwrap_or(u32::MAX);
-        mandatory!(self, get_config, (), offset, buf.as_mut_ptr().cast::<c_void>(), len)
+    /// `vdpa_get_config`; the core reads with it while it holds the lock.
+    /// The destination is a raw pointer: a C caller's buffer may be
+    /// uninitialised, so no `&mut [u8]` is formed over it.
+    ///
+    /// # Safety
+    ///
+    /// `buf` must be valid for writing `len` bytes.
+    pub(crate) unsafe fn get_config_raw(&self, _held: &CfGuard<'_>, offset: u32, buf: *mut u8, len: u32) {
+        mandatory!(self, get_config, (), offset, buf.cast::<c_void>(), len)
     }
 
     /// `set_status`, without `cf_lock`; drivers use

@@ -53,9 +53,9 @@ pub(crate) fn kdev_raw(dev: &kernel::device::Device) -> *mut bindings::device {
 /// lock), if any; see [`NewDevice::register`].
 pub(super) static DEV_ADD_TASK: AtomicPtr<bindings::task_struct> = AtomicPtr::new(ptr::null_mut());
 
-/// What every device of this layer carries besides its data: the table
-/// (kept alive by the device), the parent and DMA devices (referenced, so
-/// they outlive it) and its registration state.
+/// What every device of this layer carries besides its data and its
+/// `live`/`registered` flags: the table (kept alive by the device) and the
+/// parent and DMA devices (referenced, so they outlive it).
 struct Fields<T: ConfigOps> {
     table: Arc<OpsTable<T>>,
     _parent: Option<ARef<kernel::device::Device>>,

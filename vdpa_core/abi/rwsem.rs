@@ -158,11 +158,6 @@ impl<'a> CfGuard<'a> {
         }
         Self { sem, write, _dev: PhantomData }
     }
-
-    /// Whether the lock is held for writing.
-    pub(crate) fn is_write(&self) -> bool {
-        self.write
-    }
 }
 
 impl Drop for CfGuard<'_> {

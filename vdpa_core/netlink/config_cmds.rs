@@ -27,7 +27,9 @@ const QUEUE_INDEX_MAX: u32 = virtio_net::CTRL_MQ_VQ_PAIRS_MAX;
 /// Reads `N` bytes of config space with the parent's op directly.
 fn read_config<const N: usize>(dev: &BusDevice, held: &CfGuard<'_>) -> [u8; N] {
     let mut buf = [0u8; N];
-    dev.ops().get_config_raw(held, 0, &mut buf);
+    // SAFETY: `buf` is a local of `N` bytes, and `N` is a config-struct
+    // size (`NET_CONFIG_LEN`, `BLK_CONFIG_LEN`), which fits a u32.
+    unsafe { dev.ops().get_config_raw(held, 0, buf.as_mut_ptr(), N as u32) };
     buf
 }
 
