@@ -22,11 +22,13 @@
 #include <uapi/linux/genetlink.h>
 #include <uapi/linux/virtio_net.h>
 #include <uapi/linux/virtio_blk.h>
+#include <uapi/linux/virtio_ring.h>
 
 #include <linux/slab.h>
 
 #include <vdpa_rs/helpers.h>
 #include <vdpa_rs/abi_layout.h>
+#include <vdpa_rs/vdpa_sim.h>
 
 /*
  * Constants bindgen cannot read from a macro: what every kmalloc()

@@ -15,6 +15,9 @@
 #include <linux/slab.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/highmem.h>
+#include <linux/kthread.h>
+#include <linux/bottom_half.h>
 #include <net/genetlink.h>
 #include <vdpa_rs/helpers.h>
 
@@ -210,4 +213,62 @@ void vdpa_rs_init_work(struct work_struct *work, work_func_t func)
 bool vdpa_rs_schedule_work(struct work_struct *work)
 {
 	return schedule_work(work);
+}
+
+/*
+ * Guest memory for software parents. The copies go page by page through
+ * kmap_local_page() and refuse a frame without a struct page, so a bad
+ * physical address ends the access with -EFAULT instead of an oops.
+ */
+int vdpa_rs_phys_copy(u64 pa, void *buf, size_t len, bool to_phys)
+{
+	while (len) {
+		unsigned long pfn = pa >> PAGE_SHIFT;
+		size_t off = offset_in_page(pa);
+		size_t n = min_t(size_t, len, PAGE_SIZE - off);
+		void *va;
+
+		if (!pfn_valid(pfn))
+			return -EFAULT;
+		va = kmap_local_page(pfn_to_page(pfn));
+		if (to_phys)
+			memcpy(va + off, buf, n);
+		else
+			memcpy(buf, va + off, n);
+		kunmap_local(va);
+		pa += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+bool vdpa_rs_mmget_not_zero(struct mm_struct *mm)
+{
+	return mmget_not_zero(mm);
+}
+
+void vdpa_rs_local_bh_disable(void)
+{
+	local_bh_disable();
+}
+
+void vdpa_rs_local_bh_enable(void)
+{
+	local_bh_enable();
+}
+
+void vdpa_rs_mmput(struct mm_struct *mm)
+{
+	mmput(mm);
+}
+
+void vdpa_rs_kthread_use_mm(struct mm_struct *mm)
+{
+	kthread_use_mm(mm);
+}
+
+void vdpa_rs_kthread_unuse_mm(struct mm_struct *mm)
+{
+	kthread_unuse_mm(mm);
 }

@@ -85,4 +85,13 @@ u32 vdpa_rs_skb_len(const struct sk_buff *skb);
 u32 vdpa_rs_netlink_cb_portid(const struct netlink_callback *cb);
 bool vdpa_rs_netlink_net_admin(const struct sk_buff *skb);
 
+/* Guest memory of software parents: include/linux/highmem.h, sched/mm.h, kthread.h */
+int vdpa_rs_phys_copy(u64 pa, void *buf, size_t len, bool to_phys);
+bool vdpa_rs_mmget_not_zero(struct mm_struct *mm);
+void vdpa_rs_mmput(struct mm_struct *mm);
+void vdpa_rs_kthread_use_mm(struct mm_struct *mm);
+void vdpa_rs_kthread_unuse_mm(struct mm_struct *mm);
+void vdpa_rs_local_bh_disable(void);
+void vdpa_rs_local_bh_enable(void);
+
 #endif /* _VDPA_RS_HELPERS_H */

@@ -52,6 +52,7 @@ use abi::iotlb::Iotlb;
 use abi::irq_lock::{new_irq_lock, IrqLock};
 use abi::mgmt::{DevLock, MgmtInfo, MgmtOps, MgmtRegistration, SetConfig};
 use abi::ops_table::{Op, OpsTable};
+use abi::root::RootDevice;
 use abi::work::{DevWork, DeviceWork};
 
 module! {
@@ -599,7 +600,7 @@ impl TestAuxDevice {
         unsafe {
             (*raw).name = c_str!("vnet").as_char_ptr();
             (*raw).id = 0;
-            (*raw).dev.parent = abi::device::kdev_raw(&parent.0);
+            (*raw).dev.parent = abi::device::kdev_raw(&parent.device());
             (*raw).dev.release = Some(Self::release);
             if let Err(e) = kernel::error::to_result(bindings::auxiliary_device_init(raw)) {
                 // Not initialised: freed directly.
@@ -629,27 +630,6 @@ impl Drop for TestAuxDevice {
             bindings::vdpa_rs_auxiliary_device_delete(self.0.as_ptr());
             bindings::vdpa_rs_auxiliary_device_uninit(self.0.as_ptr());
         }
-    }
-}
-
-/// A root device (sysfs parent of a management device), unregistered
-/// when dropped.
-struct RootDevice(ARef<kernel::device::Device>);
-
-impl RootDevice {
-    fn new(name: &'static CStr, module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: the name is static; the result is checked.
-        let dev = unsafe { bindings::__root_device_register(name.as_char_ptr(), module.as_ptr()) };
-        let dev = kernel::error::from_err_ptr(dev)?;
-        // SAFETY: a registered device; the new reference is the root's.
-        Ok(Self(unsafe { kernel::device::Device::get_device(dev) }))
-    }
-}
-
-impl Drop for RootDevice {
-    fn drop(&mut self) {
-        // SAFETY: registered in `new`; our own reference is dropped after.
-        unsafe { bindings::root_device_unregister(abi::device::kdev_raw(&self.0)) };
     }
 }
 
@@ -729,7 +709,7 @@ struct TestParent {
 }
 
 fn unmanaged(ops: &Arc<OpsTable<TestDev>>, root: &RootDevice, name: &'static CStr, num_min: u16) -> Result<Registration<TestDev>> {
-    let opts = Options { ops, parent: Some(&root.0), ngroups: 1, nas: 1, name: Some(name), use_va: false };
+    let opts = Options { ops, parent: Some(root.device()), ngroups: 1, nas: 1, name: Some(name), use_va: false };
     NewDevice::new(opts, TestDev::new(VIRTIO_ID_CONSOLE, num_min))?.register(1)
 }
 
@@ -743,7 +723,7 @@ impl kernel::Module for TestParent {
         let test_ops = OpsTable::<TestDev>::new()?;
         let console = MgmtRegistration::new(
             MgmtInfo {
-                device: root.0.clone(),
+                device: root.device().clone(),
                 id_table: &CONSOLE_IDS,
                 config_attr_mask: 0,
                 supported_features: F_VERSION_1,
@@ -753,7 +733,7 @@ impl kernel::Module for TestParent {
         )?;
         let multi = MgmtRegistration::new(
             MgmtInfo {
-                device: root_multi.0.clone(),
+                device: root_multi.device().clone(),
                 id_table: &MULTI_IDS,
                 config_attr_mask: 1 << VDPA_ATTR_DEV_FEATURES,
                 supported_features: F_VERSION_1 | F_NET_MAC,
@@ -763,7 +743,7 @@ impl kernel::Module for TestParent {
         )?;
         let io = MgmtRegistration::new(
             MgmtInfo {
-                device: root_io.0.clone(),
+                device: root_io.device().clone(),
                 id_table: &NET_IDS,
                 config_attr_mask: 0,
                 supported_features: IO_FEATURES,

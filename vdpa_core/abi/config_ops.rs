@@ -172,6 +172,11 @@ impl Stats<'_> {
     }
 }
 
+/// `EOPNOTSUPP`, which the kernel crate of 6.12 does not name.
+pub(crate) fn eopnotsupp() -> Error {
+    Error::from_errno(-(bindings::EOPNOTSUPP as i32))
+}
+
 /// The address space of the process that owns a `use_va` device
 /// (`struct mm_struct`), borrowed for `bind_mm`.
 #[repr(transparent)]

@@ -24,10 +24,13 @@ pub(crate) mod cell;
 pub(crate) mod config_ops;
 pub(crate) mod device;
 pub(crate) mod driver;
+#[cfg(not(vdpa_core_bus))]
+pub(crate) mod guest;
 pub(crate) mod iotlb;
 pub(crate) mod irq_lock;
 pub(crate) mod mgmt;
 pub(crate) mod ops_table;
+pub(crate) mod root;
 pub(crate) mod rwsem;
 pub(crate) mod vq;
 pub(crate) mod work;
