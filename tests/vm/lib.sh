@@ -128,3 +128,47 @@ expect_transcript() {
 		fail "$2 differs from upstream's (diff above: - upstream, + this stack)"
 	fi
 }
+
+# vdpa_client: the path of the vdpa-client binary (tools/vdpa-client, built
+# on the host with cargo build --release); fails when it is not built.
+vdpa_client() {
+	local root bin
+	root=${VDPA_RS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+	bin=$root/tools/vdpa-client/target/release/vdpa-client
+	[ -x "$bin" ] && echo "$bin"
+}
+
+# client_step ARGS...: run "$VDPA_CLIENT" ARGS (its "# ok:"/"# FAIL:" lines
+# pass through). A failure, or a skip (every step runs on the upstream
+# stack), sets client_failed=1 without stopping the test.
+client_failed=0
+client_step() {
+	local rc
+	diag "[${SECONDS}s] vdpa-client $*"
+	"$VDPA_CLIENT" "$@"
+	rc=$?
+	case $rc in
+	0) ;;
+	4) diag "FAIL: vdpa-client $1 skipped, but the upstream stack runs it"; client_failed=1 ;;
+	*) diag "FAIL: vdpa-client $* exited $rc"; client_failed=1 ;;
+	esac
+	return $rc
+}
+
+# client_bench METRIC ARGS...: run a bench subcommand; it must print
+# "result METRIC VALUE" with VALUE > 0 (else client_failed=1).
+client_bench() {
+	local metric=$1 out val
+	shift
+	diag "[${SECONDS}s] vdpa-client $*"
+	out=$("$VDPA_CLIENT" "$@")
+	local rc=$?
+	echo "$out" | grep '^#'
+	val=$(echo "$out" | awk -v m="$metric" '$1 == "result" && $2 == m { print $3 }')
+	if [ $rc = 0 ] && [ -n "$val" ] && [ "$val" -gt 0 ] 2>/dev/null; then
+		diag "ok: $1: result $metric $val"
+	else
+		diag "FAIL: vdpa-client $* exited $rc, result '$val'"
+		client_failed=1
+	fi
+}
