@@ -64,15 +64,49 @@ run_logged() {
 	fi
 }
 
-# The test-kernel build directory for the current inputs (version, config
-# fragment, compilers). Printed by "make -s kdir".
+# Kernel profiles. "test" (the default) is the kernel every test runs on:
+# tools/kernel/vdpa-test.config, with the bug detectors. "bench" is the same
+# fragment with tools/kernel/vdpa-bench.config on top, which turns the
+# detectors off, as on a production host; only tools/bench uses it.
+# VDPA_RS_KERNEL_PROFILE picks one for tools/kernel/build, tools/kernel/kdir
+# and tools/vm-run.
+VDPA_RS_KERNEL_PROFILE=${VDPA_RS_KERNEL_PROFILE:-test}
+case "$VDPA_RS_KERNEL_PROFILE" in
+test | bench) ;;
+*)
+	echo "error: unknown VDPA_RS_KERNEL_PROFILE '$VDPA_RS_KERNEL_PROFILE'" >&2
+	echo "hint:  use test (the default) or bench" >&2
+	exit 1
+	;;
+esac
+
+# kernel_fragments: the config fragments of the profile, in the order they
+# are merged; a later one overrides an earlier one.
+kernel_fragments() {
+	echo "$VDPA_RS_ROOT/tools/kernel/vdpa-test.config"
+	[ "$VDPA_RS_KERNEL_PROFILE" = test ] ||
+		echo "$VDPA_RS_ROOT/tools/kernel/vdpa-$VDPA_RS_KERNEL_PROFILE.config"
+}
+
+# What the test kernel's key hashes. Keep this byte for byte as it is:
+# the key names the cached test kernel, and a new key means a rebuild.
+kernel_key_inputs() {
+	dpkg-query -W -f='${Version}\n' linux-source-6.12 2>/dev/null
+	cat "$VDPA_RS_ROOT/tools/kernel/vdpa-test.config"
+	"$KERNEL_RUSTC" --version 2>/dev/null
+	"$BINDGEN" --version 2>/dev/null
+	gcc --version 2>/dev/null | head -n1
+}
+
+# The kernel build directory of the profile for the current inputs
+# (version, config fragments, compilers). Printed by "make -s kdir".
 kernel_key() {
 	{
-		dpkg-query -W -f='${Version}\n' linux-source-6.12 2>/dev/null
-		cat "$VDPA_RS_ROOT/tools/kernel/vdpa-test.config"
-		"$KERNEL_RUSTC" --version 2>/dev/null
-		"$BINDGEN" --version 2>/dev/null
-		gcc --version 2>/dev/null | head -n1
+		kernel_key_inputs
+		if [ "$VDPA_RS_KERNEL_PROFILE" != test ]; then
+			echo "profile $VDPA_RS_KERNEL_PROFILE"
+			cat "$VDPA_RS_ROOT/tools/kernel/vdpa-$VDPA_RS_KERNEL_PROFILE.config"
+		fi
 	} | sha256sum | cut -c1-12
 }
 
@@ -80,8 +114,19 @@ kernel_version() {
 	dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null | sed 's/-.*//'
 }
 
+# The directory name's prefix: "linux-" for the test kernel (as it always
+# was), "PROFILE-linux-" for the others. tools/kernel/build keeps one
+# directory per prefix, so building one profile never removes another's.
+kernel_dir_prefix() {
+	if [ "$VDPA_RS_KERNEL_PROFILE" = test ]; then
+		echo linux-
+	else
+		echo "$VDPA_RS_KERNEL_PROFILE-linux-"
+	fi
+}
+
 kernel_dir() {
-	echo "$VDPA_RS_CACHE/kernel/linux-$(kernel_version)-$(kernel_key)"
+	echo "$VDPA_RS_CACHE/kernel/$(kernel_dir_prefix)$(kernel_version)-$(kernel_key)"
 }
 
 # Flags every kbuild invocation against the test kernel needs.
