@@ -81,7 +81,13 @@ pub fn cmd_bench(r: &mut Report, node: &str, size: usize, seconds: u64) -> Res<(
             received += 1;
             progress = true;
         }
-        n.rx.publish();
+        // A device may hold TX frames while RX has no buffer: kick RX
+        // after refilling, as a virtio driver must.
+        if progress {
+            n.rx.notify()?;
+        } else {
+            n.rx.publish();
+        }
         while let Some(u) = n.tx.pop_used()? {
             let Ok(i) = u16::try_from(u.token) else { return fatal("bad TX token") };
             free.push(i);
@@ -90,7 +96,10 @@ pub fn cmd_bench(r: &mut Report, node: &str, size: usize, seconds: u64) -> Res<(
         let now = Instant::now();
         let sending = now < deadline;
         if sending {
-            let room = usize::from(n.rx.in_flight()).saturating_sub(usize::from(n.tx.in_flight())).min(free.len());
+            // Each frame sent and not yet received holds one RX buffer
+            // (its TX may already be completed), so only the rest are free.
+            let outstanding = usize::try_from(sent - received.min(sent)).unwrap_or(usize::MAX);
+            let room = usize::from(n.rx.in_flight()).saturating_sub(outstanding).min(free.len());
             if room > 0 {
                 for _ in 0..room {
                     let Some(i) = free.pop() else { break };
