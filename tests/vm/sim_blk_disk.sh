@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # A vdpa_sim_blk device bound to virtio_vdpa is a virtio_blk disk: data
-# written to it reads back unchanged, and the rest stays zero.
+# written to it reads back unchanged, the rest stays zero, and a file
+# system made on it keeps a file across a remount.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -26,6 +27,18 @@ cmp -s "$tmp/head" <(head -c $((1 << 20)) /dev/zero) || fail "bytes before the w
 dd if=/dev/"$disk" of="$tmp/tail" bs=512 skip=$((sectors - 8)) iflag=direct status=none || fail "read last sectors"
 [ "$(stat -c %s "$tmp/tail")" = 4096 ] || fail "short read at the end of the disk"
 diag "wrote and read back 4 MiB at offset 1 MiB"
+
+# A file system on the disk keeps a file across a remount.
+command -v mkfs.ext4 >/dev/null || fail "mkfs.ext4 (e2fsprogs) is missing"
+mkfs.ext4 -q -F /dev/"$disk" || fail "mkfs.ext4"
+mkdir "$tmp/mnt"
+mount -t ext4 /dev/"$disk" "$tmp/mnt" || fail "mount"
+cp "$tmp/data" "$tmp/mnt/file" && sync || fail "writing a file"
+umount "$tmp/mnt" || fail "umount"
+mount -t ext4 -o ro /dev/"$disk" "$tmp/mnt" || fail "mount again"
+cmp -s "$tmp/data" "$tmp/mnt/file" || { umount "$tmp/mnt"; fail "the file differs after a remount"; }
+umount "$tmp/mnt" || fail "umount"
+diag "ext4: a 4 MiB file survives a remount"
 rm -rf "$tmp"
 
 vdpa dev del tblk0 || fail "dev del"
