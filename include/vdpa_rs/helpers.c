@@ -18,6 +18,7 @@
 #include <linux/highmem.h>
 #include <linux/kthread.h>
 #include <linux/bottom_half.h>
+#include <linux/uaccess.h>
 #include <net/genetlink.h>
 #include <vdpa_rs/helpers.h>
 
@@ -271,4 +272,35 @@ void vdpa_rs_kthread_use_mm(struct mm_struct *mm)
 void vdpa_rs_kthread_unuse_mm(struct mm_struct *mm)
 {
 	kthread_unuse_mm(mm);
+}
+
+/*
+ * One 16-bit access, for ring indices that the driver updates at the same
+ * time: copy_{from,to}_user and memcpy may move them a byte at a time.
+ * The address must be 2-byte aligned (virtio rings are).
+ */
+int vdpa_rs_user_read_u16(u64 va, u16 *val)
+{
+	return get_user(*val, (u16 __user *)(uintptr_t)va) ? -EFAULT : 0;
+}
+
+int vdpa_rs_user_write_u16(u64 va, u16 val)
+{
+	return put_user(val, (u16 __user *)(uintptr_t)va) ? -EFAULT : 0;
+}
+
+int vdpa_rs_phys_access_u16(u64 pa, u16 *val, bool write)
+{
+	unsigned long pfn = pa >> PAGE_SHIFT;
+	u16 *p;
+
+	if (!pfn_valid(pfn) || (pa & 1))
+		return -EFAULT;
+	p = kmap_local_page(pfn_to_page(pfn)) + offset_in_page(pa);
+	if (write)
+		WRITE_ONCE(*p, *val);
+	else
+		*val = READ_ONCE(*p);
+	kunmap_local(p);
+	return 0;
 }

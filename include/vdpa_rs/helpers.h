@@ -93,5 +93,8 @@ void vdpa_rs_kthread_use_mm(struct mm_struct *mm);
 void vdpa_rs_kthread_unuse_mm(struct mm_struct *mm);
 void vdpa_rs_local_bh_disable(void);
 void vdpa_rs_local_bh_enable(void);
+int vdpa_rs_user_read_u16(u64 va, u16 *val);
+int vdpa_rs_user_write_u16(u64 va, u16 val);
+int vdpa_rs_phys_access_u16(u64 pa, u16 *val, bool write);
 
 #endif /* _VDPA_RS_HELPERS_H */

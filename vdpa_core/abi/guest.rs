@@ -114,6 +114,55 @@ pub(crate) fn user_write(_mm: &MmUse<'_>, va: u64, data: &[u8]) -> Result {
     UserSlice::new(va, data.len()).writer().write_slice(data)
 }
 
+/// Reads the 16-bit value at physical address `pa` (2-byte aligned) in
+/// one access.
+///
+/// # Errors
+///
+/// `EFAULT` for a frame without a `struct page` or an odd address.
+pub(crate) fn phys_read_u16(pa: u64) -> Result<u16> {
+    let mut v = 0u16;
+    // SAFETY: `v` is valid for writes; the helper checks the frame.
+    to_result(unsafe { bindings::vdpa_rs_phys_access_u16(pa, &mut v, false) })?;
+    Ok(v)
+}
+
+/// Writes `val` at physical address `pa` (2-byte aligned) in one access.
+///
+/// # Errors
+///
+/// As [`phys_read_u16`].
+pub(crate) fn phys_write_u16(pa: u64, val: u16) -> Result {
+    let mut v = val;
+    // SAFETY: `v` is valid for reads; the helper checks the frame.
+    to_result(unsafe { bindings::vdpa_rs_phys_access_u16(pa, &mut v, true) })
+}
+
+/// Reads the 16-bit value at user address `va` of the adopted mm in one
+/// access (`get_user`).
+///
+/// # Errors
+///
+/// `EFAULT` if it is not mapped readable.
+pub(crate) fn user_read_u16(_mm: &MmUse<'_>, va: u64) -> Result<u16> {
+    let mut v = 0u16;
+    // SAFETY: `v` is valid for writes; `get_user` checks the address and
+    // recovers from faults.
+    to_result(unsafe { bindings::vdpa_rs_user_read_u16(va, &mut v) })?;
+    Ok(v)
+}
+
+/// Writes `val` at user address `va` of the adopted mm in one access
+/// (`put_user`).
+///
+/// # Errors
+///
+/// `EFAULT` if it is not mapped writable.
+pub(crate) fn user_write_u16(_mm: &MmUse<'_>, va: u64, val: u16) -> Result {
+    // SAFETY: `put_user` checks the address and recovers from faults.
+    to_result(unsafe { bindings::vdpa_rs_user_write_u16(va, val) })
+}
+
 /// Runs `f` with bottom halves disabled, the way a parent calls a driver's
 /// interrupt callback from process context: `virtio_net` schedules NAPI
 /// there, and the softirq runs when they are enabled again.

@@ -138,4 +138,32 @@ impl GuestMem for SimMem<'_> {
             }
         })
     }
+
+    fn read_u16(&mut self, iova: u64) -> Result<u16, VringError> {
+        let p = self.translate(iova, 2, Access::Read).ok_or(VringError::Fault)?;
+        if p.len < 2 || p.addr & 1 != 0 {
+            // Split by the mapping or unaligned: the driver broke the ring
+            // layout, so only the bytes matter.
+            let mut b = [0u8; 2];
+            self.read(iova, &mut b)?;
+            return Ok(u16::from_le_bytes(b));
+        }
+        let v = match self.ctx.user {
+            Some(mm) => guest::user_read_u16(mm, p.addr),
+            None => guest::phys_read_u16(p.addr),
+        };
+        v.map(u16::from_le).map_err(|_| VringError::Fault)
+    }
+
+    fn write_u16(&mut self, iova: u64, val: u16) -> Result<(), VringError> {
+        let p = self.translate(iova, 2, Access::Write).ok_or(VringError::Fault)?;
+        if p.len < 2 || p.addr & 1 != 0 {
+            return self.write(iova, &val.to_le_bytes());
+        }
+        let r = match self.ctx.user {
+            Some(mm) => guest::user_write_u16(mm, p.addr, val.to_le()),
+            None => guest::phys_write_u16(p.addr, val.to_le()),
+        };
+        r.map_err(|_| VringError::Fault)
+    }
 }

@@ -74,6 +74,26 @@ pub(crate) trait GuestMem {
     ///
     /// [`VringError::Fault`] if any byte is unmapped or not writable.
     fn write(&mut self, iova: u64, data: &[u8]) -> Result<(), VringError>;
+    /// Device reads the 16-bit ring index at `iova` in one access, so a
+    /// driver updating it at the same time is seen before or after, never
+    /// half way (a byte-wise copy can tear it).
+    ///
+    /// # Errors
+    ///
+    /// As [`GuestMem::read`].
+    fn read_u16(&mut self, iova: u64) -> Result<u16, VringError> {
+        let mut b = [0u8; 2];
+        self.read(iova, &mut b)?;
+        Ok(u16::from_le_bytes(b))
+    }
+    /// Device writes the 16-bit ring index at `iova` in one access.
+    ///
+    /// # Errors
+    ///
+    /// As [`GuestMem::write`].
+    fn write_u16(&mut self, iova: u64, val: u16) -> Result<(), VringError> {
+        self.write(iova, &val.to_le_bytes())
+    }
 }
 
 /// Largest chain the walker handles, in segments (the simulator's largest
@@ -303,13 +323,11 @@ impl Desc {
 }
 
 fn read_u16<M: GuestMem>(mem: &mut M, addr: u64) -> Result<u16, VringError> {
-    let mut b = [0u8; 2];
-    mem.read(addr, &mut b)?;
-    Ok(u16::from_le_bytes(b))
+    mem.read_u16(addr)
 }
 
 fn write_u16<M: GuestMem>(mem: &mut M, addr: u64, val: u16) -> Result<(), VringError> {
-    mem.write(addr, &val.to_le_bytes())
+    mem.write_u16(addr, val)
 }
 
 /// `base + off`, or [`VringError::Fault`] if that passes `u64::MAX` (the
