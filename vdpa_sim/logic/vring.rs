@@ -233,32 +233,10 @@ impl Chain {
         skip: u64,
         buf: &mut [u8],
     ) -> Result<usize, VringError> {
-        let mut skip = skip;
-        let mut done = 0usize;
-        for seg in self.readable() {
-            let Some(rest) = buf.get_mut(done..) else {
-                break;
-            };
-            if rest.is_empty() {
-                break;
-            }
-            let len = u64::from(seg.len);
-            if skip >= len {
-                skip -= len;
-                continue;
-            }
-            // `len - skip` <= u32::MAX, so it fits a usize.
-            let take = min(
-                usize::try_from(len - skip).unwrap_or(usize::MAX),
-                rest.len(),
-            );
-            let dst = rest.get_mut(..take).ok_or(VringError::BadLen)?;
-            let addr = seg.addr.checked_add(skip).ok_or(VringError::BadLen)?;
-            mem.read(addr, dst)?;
-            done += take;
-            skip = 0;
-        }
-        Ok(done)
+        walk(self.readable(), skip, buf.len(), |addr, at, n| {
+            let dst = buf.get_mut(at..at + n).ok_or(VringError::BadLen)?;
+            mem.read(addr, dst)
+        })
     }
 
     /// Device writes `data` into the writable part, from `skip` bytes into
@@ -275,30 +253,41 @@ impl Chain {
         skip: u64,
         data: &[u8],
     ) -> Result<usize, VringError> {
-        let mut skip = skip;
-        let mut done = 0usize;
-        for seg in self.writable() {
-            let Some(rest) = data.get(done..) else { break };
-            if rest.is_empty() {
-                break;
-            }
-            let len = u64::from(seg.len);
-            if skip >= len {
-                skip -= len;
-                continue;
-            }
-            let take = min(
-                usize::try_from(len - skip).unwrap_or(usize::MAX),
-                rest.len(),
-            );
-            let src = rest.get(..take).ok_or(VringError::BadLen)?;
-            let addr = seg.addr.checked_add(skip).ok_or(VringError::BadLen)?;
-            mem.write(addr, src)?;
-            done += take;
-            skip = 0;
-        }
-        Ok(done)
+        walk(self.writable(), skip, data.len(), |addr, at, n| {
+            let src = data.get(at..at + n).ok_or(VringError::BadLen)?;
+            mem.write(addr, src)
+        })
     }
+}
+
+/// Walks `segs` from `skip` bytes into them for at most `len` bytes, and
+/// calls `f(addr, at, n)` for each piece: `n` bytes at guest address
+/// `addr` that go with bytes `at..at + n` of the caller's buffer. Returns
+/// the bytes covered (less than `len` if the segments end first).
+fn walk(
+    segs: &[Seg],
+    mut skip: u64,
+    len: usize,
+    mut f: impl FnMut(u64, usize, usize) -> Result<(), VringError>,
+) -> Result<usize, VringError> {
+    let mut done = 0usize;
+    for seg in segs {
+        if done >= len {
+            break;
+        }
+        let seg_len = u64::from(seg.len);
+        if skip >= seg_len {
+            skip -= seg_len;
+            continue;
+        }
+        // `seg_len - skip` <= u32::MAX, so it fits a usize.
+        let take = min(usize::try_from(seg_len - skip).unwrap_or(usize::MAX), len - done);
+        let addr = seg.addr.checked_add(skip).ok_or(VringError::BadLen)?;
+        f(addr, done, take)?;
+        done += take;
+        skip = 0;
+    }
+    Ok(done)
 }
 
 /// A descriptor as read from guest memory.
