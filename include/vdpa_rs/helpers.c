@@ -211,9 +211,14 @@ void vdpa_rs_init_work(struct work_struct *work, work_func_t func)
 	INIT_WORK(work, func);
 }
 
-bool vdpa_rs_schedule_work(struct work_struct *work)
+/*
+ * Device work goes to the unbound workqueue: a kick arrives on the CPU of
+ * the process that kicked, and a bound work item would run there too,
+ * taking turns with that process instead of running beside it.
+ */
+bool vdpa_rs_queue_work(struct work_struct *work)
 {
-	return schedule_work(work);
+	return queue_work(system_unbound_wq, work);
 }
 
 /*

@@ -67,7 +67,7 @@ void vdpa_rs_auxiliary_device_uninit(struct auxiliary_device *auxdev);
 struct work_struct;
 typedef void (*work_func_t)(struct work_struct *work);
 void vdpa_rs_init_work(struct work_struct *work, work_func_t func);
-bool vdpa_rs_schedule_work(struct work_struct *work);
+bool vdpa_rs_queue_work(struct work_struct *work);
 
 /* include/linux/list.h */
 struct list_head;

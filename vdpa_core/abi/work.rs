@@ -6,6 +6,10 @@
 //! under `vhost_vdpa`, inside an eventfd wakeup where signalling another
 //! eventfd is refused.
 //!
+//! Runs go to the unbound workqueue, so the scheduler may put them on
+//! another CPU than the one that kicked: a run then works beside the
+//! driver that fills the ring instead of taking turns with it.
+//!
 //! A queued run holds a reference on the device, so the data (and the
 //! work item in it) outlives the run; [`DevWork::cancel_sync`] in
 //! `dev_del` makes sure no run is left when the parent's module goes.
@@ -78,7 +82,7 @@ impl<T: DeviceWork> DevWork<T> {
         self.vdev.store(dev.as_raw(), Ordering::Release);
         dev.inc_ref();
         // SAFETY: initialised (type invariant) and pinned in the device.
-        if unsafe { bindings::vdpa_rs_schedule_work(self.work.get()) } {
+        if unsafe { bindings::vdpa_rs_queue_work(self.work.get()) } {
             return true;
         }
         // Already queued, with its own reference: ours is not the last.
