@@ -25,10 +25,16 @@
 #include <uapi/linux/virtio_ring.h>
 
 #include <linux/slab.h>
+#include <linux/cdev.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/poll.h>
 
 #include <vdpa_rs/helpers.h>
 #include <vdpa_rs/abi_layout.h>
 #include <vdpa_rs/vdpa_sim.h>
+#include <vdpa_rs/vhost_vdpa.h>
 
 /*
  * Constants bindgen cannot read from a macro: what every kmalloc()

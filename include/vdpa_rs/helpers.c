@@ -19,6 +19,14 @@
 #include <linux/kthread.h>
 #include <linux/bottom_half.h>
 #include <linux/uaccess.h>
+#include <linux/cdev.h>
+#include <linux/eventfd.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/poll.h>
+#include <linux/uio.h>
+#include <linux/sched/signal.h>
 #include <net/genetlink.h>
 #include <vdpa_rs/helpers.h>
 
@@ -308,4 +316,201 @@ int vdpa_rs_phys_access_u16(u64 pa, u16 *val, bool write)
 		*val = READ_ONCE(*p);
 	kunmap_local(p);
 	return 0;
+}
+
+/*
+ * The vhost-vdpa char device: a node device with its cdev, eventfd kick
+ * polling, user page pinning and the owner's VMAs.
+ */
+int vdpa_rs_node_init(struct device *dev, struct cdev *cdev,
+		      struct device *parent, dev_t devt,
+		      const struct file_operations *fops,
+		      void (*release)(struct device *dev), unsigned int minor)
+{
+	memset(dev, 0, sizeof(*dev));
+	device_initialize(dev);
+	dev->parent = parent;
+	dev->devt = devt;
+	dev->release = release;
+	cdev_init(cdev, fops);
+	cdev->owner = fops->owner;
+	return dev_set_name(dev, "vhost-vdpa-%u", minor);
+}
+
+static void vdpa_rs_kick_queue(struct file *file, wait_queue_head_t *wqh,
+			       poll_table *pt)
+{
+	struct vdpa_rs_kick *k = container_of(pt, struct vdpa_rs_kick, pt);
+
+	k->wqh = wqh;
+	add_wait_queue(wqh, &k->wait);
+}
+
+static int vdpa_rs_kick_wake(wait_queue_entry_t *wait, unsigned int mode,
+			     int sync, void *key)
+{
+	struct vdpa_rs_kick *k = container_of(wait, struct vdpa_rs_kick, wait);
+
+	if (key_to_poll(key) & EPOLLIN)
+		k->kick(k);
+	return 0;
+}
+
+void vdpa_rs_kick_init(struct vdpa_rs_kick *k,
+		       void (*kick)(struct vdpa_rs_kick *k))
+{
+	init_waitqueue_func_entry(&k->wait, vdpa_rs_kick_wake);
+	init_poll_funcptr(&k->pt, vdpa_rs_kick_queue);
+	k->wqh = NULL;
+	k->kick = kick;
+}
+
+/*
+ * Starts watching @file (a reference the caller keeps until after
+ * vdpa_rs_kick_stop()). A count already in the eventfd kicks at once, as a
+ * write would. Returns -EINVAL, watching nothing, if the file reports an
+ * error.
+ */
+int vdpa_rs_kick_start(struct vdpa_rs_kick *k, struct file *file)
+{
+	__poll_t mask = vfs_poll(file, &k->pt);
+
+	if (mask & EPOLLIN)
+		k->kick(k);
+	if (mask & EPOLLERR) {
+		vdpa_rs_kick_stop(k);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Once this returns, no wakeup of the kick is running or will run. */
+void vdpa_rs_kick_stop(struct vdpa_rs_kick *k)
+{
+	if (k->wqh) {
+		remove_wait_queue(k->wqh, &k->wait);
+		k->wqh = NULL;
+	}
+}
+
+void vdpa_rs_mmap_read_lock(struct mm_struct *mm)
+{
+	mmap_read_lock(mm);
+}
+
+void vdpa_rs_mmap_read_unlock(struct mm_struct *mm)
+{
+	mmap_read_unlock(mm);
+}
+
+long vdpa_rs_pin_user_pages(u64 start, unsigned long npages, bool write,
+			    struct page **pages)
+{
+	return pin_user_pages(start, npages,
+			      FOLL_LONGTERM | (write ? FOLL_WRITE : 0), pages);
+}
+
+u64 vdpa_rs_page_to_pfn(struct page *page)
+{
+	return page_to_pfn(page);
+}
+
+/* Unpins @npages pages from @pfn, marking them dirty first if @dirty. */
+void vdpa_rs_unpin_pfns(u64 pfn, u64 npages, bool dirty)
+{
+	for (; npages; npages--, pfn++) {
+		struct page *page = pfn_to_page(pfn);
+
+		if (dirty)
+			set_page_dirty_lock(page);
+		unpin_user_page(page);
+	}
+}
+
+s64 vdpa_rs_pinned_vm(struct mm_struct *mm)
+{
+	return atomic64_read(&mm->pinned_vm);
+}
+
+void vdpa_rs_pinned_vm_add(struct mm_struct *mm, s64 pages)
+{
+	atomic64_add(pages, &mm->pinned_vm);
+}
+
+u64 vdpa_rs_rlimit_memlock(void)
+{
+	return rlimit(RLIMIT_MEMLOCK);
+}
+
+struct mm_struct *vdpa_rs_current_mm(void)
+{
+	return current->mm;
+}
+
+/*
+ * The VMA at or above @addr, under the mmap lock the caller holds. @file is
+ * set, without a reference, only for a shared file mapping that is neither
+ * VM_IO nor VM_PFNMAP. Returns false if there is no VMA.
+ */
+bool vdpa_rs_find_vma(struct mm_struct *mm, u64 addr, u64 *start, u64 *end,
+		      u64 *pgoff, struct file **file)
+{
+	struct vm_area_struct *vma = find_vma(mm, addr);
+
+	if (!vma)
+		return false;
+	*start = vma->vm_start;
+	*end = vma->vm_end;
+	*pgoff = vma->vm_pgoff;
+	*file = (vma->vm_file && (vma->vm_flags & VM_SHARED) &&
+		 !(vma->vm_flags & (VM_IO | VM_PFNMAP))) ? vma->vm_file : NULL;
+	return true;
+}
+
+/*
+ * Copies up to @len bytes of a write(2) or writev(2) into @buf; returns how
+ * many were copied (fewer at a fault or at the end of the data).
+ */
+size_t vdpa_rs_copy_from_iter(void *buf, size_t len, struct iov_iter *from)
+{
+	return copy_from_iter(buf, min(len, iov_iter_count(from)), from);
+}
+
+/* What a doorbell mmap() asks for. */
+void vdpa_rs_vma_request(struct vm_area_struct *vma, u64 *len, u64 *pgoff,
+			 bool *shared, bool *readable)
+{
+	*len = vma->vm_end - vma->vm_start;
+	*pgoff = vma->vm_pgoff;
+	*shared = vma->vm_flags & VM_SHARED;
+	*readable = vma->vm_flags & VM_READ;
+}
+
+/* Makes @vma an uncached PFN mapping whose page @ops->fault inserts. */
+void vdpa_rs_vma_doorbell(struct vm_area_struct *vma,
+			  const struct vm_operations_struct *ops)
+{
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = ops;
+}
+
+/* The file and page offset of a doorbell fault. */
+struct file *vdpa_rs_fault_file(struct vm_fault *vmf, u64 *pgoff)
+{
+	*pgoff = vmf->vma->vm_pgoff;
+	return vmf->vma->vm_file;
+}
+
+/* Inserts the doorbell page @pfn, or SIGBUS for no doorbell (!@ok). */
+vm_fault_t vdpa_rs_fault_insert(struct vm_fault *vmf, bool ok, u64 pfn)
+{
+	if (!ok)
+		return VM_FAULT_SIGBUS;
+	return vmf_insert_pfn(vmf->vma, vmf->address & PAGE_MASK, pfn);
+}
+
+struct file *vdpa_rs_get_file(struct file *file)
+{
+	return get_file(file);
 }

@@ -97,4 +97,74 @@ int vdpa_rs_user_read_u16(u64 va, u16 *val);
 int vdpa_rs_user_write_u16(u64 va, u16 val);
 int vdpa_rs_phys_access_u16(u64 pa, u16 *val, bool write);
 
+/* The vhost-vdpa char device: linux/cdev.h, eventfd.h, poll.h, mm.h */
+#include <linux/poll.h>
+#include <linux/wait.h>
+
+struct cdev;
+struct file;
+struct file_operations;
+struct eventfd_ctx;
+struct page;
+
+/*
+ * Watches an eventfd for kicks: ->kick runs in the eventfd's wakeup, with
+ * its wait-queue lock held.
+ */
+struct vdpa_rs_kick {
+	struct poll_table_struct pt;
+	wait_queue_entry_t wait;
+	wait_queue_head_t *wqh;
+	void (*kick)(struct vdpa_rs_kick *k);
+};
+
+/*
+ * The kernel crate knows struct cdev only by name: a node keeps room for
+ * one, of the size and alignment the C compiler gives it.
+ */
+#include <linux/cdev.h>
+enum {
+	VDPA_RS_CDEV_SIZE = sizeof(struct cdev),
+	VDPA_RS_CDEV_ALIGN = __alignof__(struct cdev),
+};
+
+/* Rust keeps room for a kick; the kernel crate does not know poll_table. */
+enum {
+	VDPA_RS_KICK_SIZE = sizeof(struct vdpa_rs_kick),
+	VDPA_RS_KICK_ALIGN = __alignof__(struct vdpa_rs_kick),
+};
+
+int vdpa_rs_node_init(struct device *dev, struct cdev *cdev,
+		      struct device *parent, dev_t devt,
+		      const struct file_operations *fops,
+		      void (*release)(struct device *dev), unsigned int minor);
+void vdpa_rs_kick_init(struct vdpa_rs_kick *k,
+		       void (*kick)(struct vdpa_rs_kick *k));
+int vdpa_rs_kick_start(struct vdpa_rs_kick *k, struct file *file);
+void vdpa_rs_kick_stop(struct vdpa_rs_kick *k);
+void vdpa_rs_mmap_read_lock(struct mm_struct *mm);
+void vdpa_rs_mmap_read_unlock(struct mm_struct *mm);
+long vdpa_rs_pin_user_pages(u64 start, unsigned long npages, bool write,
+			    struct page **pages);
+u64 vdpa_rs_page_to_pfn(struct page *page);
+void vdpa_rs_unpin_pfns(u64 pfn, u64 npages, bool dirty);
+s64 vdpa_rs_pinned_vm(struct mm_struct *mm);
+void vdpa_rs_pinned_vm_add(struct mm_struct *mm, s64 pages);
+u64 vdpa_rs_rlimit_memlock(void);
+struct mm_struct *vdpa_rs_current_mm(void);
+bool vdpa_rs_find_vma(struct mm_struct *mm, u64 addr, u64 *start, u64 *end,
+		      u64 *pgoff, struct file **file);
+struct iov_iter;
+struct vm_area_struct;
+struct vm_fault;
+struct vm_operations_struct;
+void vdpa_rs_vma_request(struct vm_area_struct *vma, u64 *len, u64 *pgoff,
+			 bool *shared, bool *readable);
+void vdpa_rs_vma_doorbell(struct vm_area_struct *vma,
+			  const struct vm_operations_struct *ops);
+struct file *vdpa_rs_fault_file(struct vm_fault *vmf, u64 *pgoff);
+unsigned int vdpa_rs_fault_insert(struct vm_fault *vmf, bool ok, u64 pfn);
+size_t vdpa_rs_copy_from_iter(void *buf, size_t len, struct iov_iter *from);
+struct file *vdpa_rs_get_file(struct file *file);
+
 #endif /* _VDPA_RS_HELPERS_H */

@@ -59,6 +59,13 @@ impl Perm {
         (bits != 0 && bits & !bindings::VHOST_MAP_RW == 0).then_some(Self(bits))
     }
 
+    /// Bits as user space sent them, unchecked: `vhost_vdpa` stores the
+    /// permission of an IOTLB update as it is (0 included), and the
+    /// parent refuses accesses it does not allow.
+    pub(crate) fn unchecked(bits: u8) -> Self {
+        Self(u32::from(bits))
+    }
+
     /// The C bits.
     pub(crate) fn bits(self) -> u32 {
         self.0

@@ -10,7 +10,9 @@
 //!   [`iotlb::Iotlb`]s; [`auxiliary::AuxRegistration`] for parents on the
 //!   auxiliary bus.
 //! - Bus drivers: [`driver::DriverRegistration`] with [`driver::Driver`],
-//!   and [`bus::BusDevice`] with typed calls of every op.
+//!   and [`bus::BusDevice`] with typed calls of every op; for a driver that
+//!   serves user space, [`eventfd::EventCtx`] / [`eventfd::Kick`] and the
+//!   owner's memory ([`user_mem::OwnerMm`]).
 //!
 //! Nothing here hands out a reference that can outlive its object: devices
 //! are reached through borrows of a call or through `ARef`s.
@@ -24,6 +26,7 @@ pub(crate) mod cell;
 pub(crate) mod config_ops;
 pub(crate) mod device;
 pub(crate) mod driver;
+pub(crate) mod eventfd;
 #[cfg(not(vdpa_core_bus))]
 pub(crate) mod guest;
 pub(crate) mod iotlb;
@@ -32,5 +35,7 @@ pub(crate) mod mgmt;
 pub(crate) mod ops_table;
 pub(crate) mod root;
 pub(crate) mod rwsem;
+#[cfg(not(vdpa_core_bus))]
+pub(crate) mod user_mem;
 pub(crate) mod vq;
 pub(crate) mod work;
