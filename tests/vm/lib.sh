@@ -172,3 +172,26 @@ client_bench() {
 		client_failed=1
 	fi
 }
+
+# vdpa_load_params NAME PARAM=VALUE...: load module NAME with parameters,
+# after its dependencies (by path from the run's stack, like vdpa_load).
+# Fails when NAME is already loaded, has no build in the stack, or refuses
+# a parameter.
+vdpa_load_params() {
+	local name=${1//-/_} path dep
+	shift
+	if [ -d "/sys/module/$name" ]; then
+		echo "# '$name' is already loaded; cannot give it $*"
+		return 1
+	fi
+	path=$(_modpath "$name")
+	if [ -z "$path" ]; then
+		echo "# no '$name' module in stack '$VDPA_RS_STACK'"
+		return 1
+	fi
+	for dep in $(modinfo -F depends "$path" | tr , ' '); do
+		vdpa_load "$dep" || return 1
+	done
+	insmod "$path" "$@" || { echo "# insmod $path $* failed"; return 1; }
+	echo "$name" >>"$VDPA_RS_OUT/loaded"
+}
