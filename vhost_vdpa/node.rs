@@ -57,7 +57,8 @@ pub(crate) struct ChrRegion {
 // SAFETY: the file operations are read-only after `new`; the IDA locks
 // itself.
 unsafe impl Send for ChrRegion {}
-// SAFETY: as above.
+// SAFETY: `&ChrRegion` gives access to nothing; the tables are only read
+// by the kernel and the IDA locks itself.
 unsafe impl Sync for ChrRegion {}
 
 impl ChrRegion {
@@ -180,7 +181,8 @@ pub(crate) struct NodeHandle(NonNull<Node>);
 
 // SAFETY: the node is reference counted and its state locked.
 unsafe impl Send for NodeHandle {}
-// SAFETY: as above.
+// SAFETY: `&NodeHandle` gives access to nothing but the pointer; the node
+// behind it is reference counted and its state is behind mutexes.
 unsafe impl Sync for NodeHandle {}
 
 impl NodeHandle {
@@ -382,7 +384,8 @@ unsafe extern "C" fn doorbell_fault(vmf: *mut bindings::vm_fault) -> bindings::v
     // SAFETY: a fault of one of our doorbell mappings, whose file (ours,
     // open while mapped) is alive.
     let file = unsafe { bindings::vdpa_rs_fault_file(vmf, &mut pgoff) };
-    // SAFETY: as above.
+    // SAFETY: the mapping's file is one of ours, opened by `fop_open`,
+    // and the mapping holds it, so it is not released yet.
     let node = unsafe { file_node(file) };
     let area = doorbell(node, pgoff);
     let pfn = area.map_or(0, |a| a.addr >> crate::logic::pages::PAGE_SHIFT);

@@ -146,7 +146,8 @@ impl Kick {
         // SAFETY: `raw` is pinned in the box; initialised before it is
         // put on a wait queue.
         unsafe { bindings::vdpa_rs_kick_init(raw, Some(Self::kicked)) };
-        // SAFETY: as above; `file` is referenced by `k`, which takes
+        // SAFETY: `raw` is pinned in the box and initialised; `file` is
+        // referenced by `k`, which takes
         // `raw` off the queue in `drop` before the file is released.
         kernel::error::to_result(unsafe { bindings::vdpa_rs_kick_start(raw, file.as_ptr()) })?;
         Ok(k)
