@@ -27,6 +27,7 @@ use kernel::types::{ARef, Opaque};
 use crate::abi::bindings;
 use crate::abi::bus::BusDevice;
 use crate::logic::uapi::VHOST_VDPA_DEV_MAX;
+use crate::abi::eventfd::EventSlot;
 use crate::session::Session;
 
 /// Bits of the minor in a `dev_t`.
@@ -144,9 +145,19 @@ pub(crate) struct Node {
     /// What the open file holds, and the lock of every ioctl and write.
     #[pin]
     pub(crate) session: Mutex<Session>,
+    /// The config eventfd, which the parent's config callback reads
+    /// (`SET_CONFIG_CALL`); here rather than in the session because the
+    /// callback may run until the device is unbound.
+    #[pin]
+    config: EventSlot,
 }
 
 impl Node {
+    fn config(&self) -> Pin<&EventSlot> {
+        // SAFETY: nodes are pinned (type invariant).
+        unsafe { Pin::new_unchecked(&self.config) }
+    }
+
     unsafe extern "C" fn release(dev: *mut bindings::device) {
         // SAFETY: `dev` is the first field of a `Node` in a leaked `KBox`
         // (type invariant), and this is its last reference.
@@ -205,6 +216,7 @@ impl NodeHandle {
             opened <- new_mutex!(false, "vhost_vdpa:opened"),
             closed <- new_condvar!("vhost_vdpa:closed"),
             session <- new_mutex!(Session::new(), "vhost_vdpa:session"),
+            config <- EventSlot::new(),
         });
         let node = match KBox::pin_init(init, GFP_KERNEL) {
             Ok(n) => n,
@@ -309,7 +321,7 @@ unsafe extern "C" fn fop_open(inode: *mut bindings::inode, file: *mut bindings::
 unsafe extern "C" fn fop_release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
     // SAFETY: called once for a file `fop_open` opened.
     let node = unsafe { file_node(file) };
-    node.session.lock().release(&node.vdpa);
+    node.session.lock().release(&node.vdpa, node.config());
     *node.opened.lock() = false;
     node.closed.notify_all();
     // SAFETY: the reference `fop_open` took; `node` is not used after.
@@ -335,7 +347,7 @@ unsafe extern "C" fn fop_write_iter(iocb: *mut bindings::kiocb, from: *mut bindi
 unsafe extern "C" fn fop_ioctl(file: *mut bindings::file, cmd: c_uint, arg: usize) -> isize {
     // SAFETY: the file is open for the whole call.
     let node = unsafe { file_node(file) };
-    match node.session.lock().ioctl(&node.vdpa, cmd, arg) {
+    match node.session.lock().ioctl(&node.vdpa, node.config(), cmd, arg) {
         Ok(v) => v as isize,
         Err(e) => e.to_errno() as isize,
     }

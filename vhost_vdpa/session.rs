@@ -16,7 +16,8 @@ use crate::abi::config_ops::eopnotsupp;
 use kernel::uaccess::UserSlice;
 
 use crate::abi::bus::BusDevice;
-use crate::abi::eventfd::{EventCtx, Kick};
+use crate::abi::eventfd::{EventCtx, EventSlot, Kick};
+use crate::abi::irq_bypass::Producer;
 use crate::abi::ops_table::Op;
 use crate::abi::user_mem::OwnerMm;
 use crate::abi::vq::{PackedState, VqState};
@@ -54,6 +55,9 @@ fn arg_out(arg: usize, data: &[u8]) -> Result<i64> {
 /// The vhost state of one virtqueue.
 #[derive(Default)]
 struct VqFiles {
+    /// The ring's interrupt offered to irq bypass under `call`; first, so
+    /// that it is withdrawn before `call` goes.
+    producer: Option<Pin<KBox<Producer>>>,
     kick: Option<Pin<KBox<Kick>>>,
     call: Option<EventCtx>,
     err: Option<EventCtx>,
@@ -81,7 +85,6 @@ pub(crate) struct Session {
     batch: Batch,
     pub(crate) spaces: Spaces,
     vqs: KVec<VqFiles>,
-    config_call: Option<EventCtx>,
     fork_owner: u8,
     /// Between open and release.
     open: bool,
@@ -101,7 +104,6 @@ impl Session {
             batch: Batch::new(),
             spaces: Spaces::new(),
             vqs: KVec::new(),
-            config_call: None,
             fork_owner: 1,
             open: false,
         }
@@ -162,11 +164,12 @@ impl Session {
     /// the kicks, unbind the mm, drop the config eventfd, unmap and unpin
     /// every address space and `reset_map` it, then drop the eventfds and
     /// the owner.
-    pub(crate) fn release(&mut self, dev: &BusDevice) {
+    pub(crate) fn release(&mut self, dev: &BusDevice, config: Pin<&EventSlot>) {
         if !self.open {
             return;
         }
         self.batch.clear();
+        self.unsetup_irqs();
         let _ = self.reset(dev, true);
         for vq in self.vqs.iter_mut() {
             vq.kick = None;
@@ -175,10 +178,11 @@ impl Session {
             dev.ops().unbind_mm();
             self.bound = false;
         }
-        if self.config_call.is_some() {
-            // SAFETY: removes the callback before its eventfd goes.
+        if config.is_set() {
+            // SAFETY: removes the slot's callback; the slot stays with the
+            // node.
             unsafe { dev.ops().set_config_cb(None) };
-            self.config_call = None;
+            drop(config.replace(None));
         }
         let owner = self.owner.take();
         self.spaces.release(dev, owner.as_ref());
@@ -211,7 +215,7 @@ impl Session {
     }
 
     /// One ioctl.
-    pub(crate) fn ioctl(&mut self, dev: &BusDevice, cmd: u32, arg: usize) -> Result<i64> {
+    pub(crate) fn ioctl(&mut self, dev: &BusDevice, config: Pin<&EventSlot>, cmd: u32, arg: usize) -> Result<i64> {
         let ops = dev.ops();
         match cmd {
             VHOST_SET_BACKEND_FEATURES => {
@@ -224,9 +228,20 @@ impl Session {
             VHOST_VDPA_GET_STATUS => arg_out(arg, &[ops.get_status()]),
             VHOST_VDPA_SET_STATUS => {
                 let [s] = arg_in::<1>(arg)?;
-                match set_status_action(ops.get_status(), s).map_err(errno)? {
+                let old = ops.get_status();
+                let action = set_status_action(old, s).map_err(errno)?;
+                let (was_ok, is_ok) = (old & S_DRIVER_OK != 0, s & S_DRIVER_OK != 0);
+                if was_ok && !is_ok {
+                    self.unsetup_irqs();
+                }
+                match action {
                     Action::Reset { .. } => self.reset(dev, true)?,
                     Action::Forward { .. } => dev.set_status(s),
+                }
+                if is_ok && !was_ok {
+                    for i in 0..self.vqs.len() {
+                        self.setup_irq(dev, i);
+                    }
                 }
                 Ok(0)
             }
@@ -247,7 +262,7 @@ impl Session {
             VHOST_SET_LOG_BASE | VHOST_SET_LOG_FD => Err(enoioctlcmd()),
             VHOST_VDPA_SET_CONFIG_CALL => {
                 let fd = args::decode_u32(&arg_in::<4>(arg)?).map_err(errno)? as i32;
-                self.set_config_call(dev, fd)?;
+                Self::set_config_call(dev, config, fd)?;
                 Ok(0)
             }
             VHOST_VDPA_GET_IOVA_RANGE => arg_out(arg, &self.range.encode()),
@@ -286,17 +301,60 @@ impl Session {
         }
     }
 
-    fn set_config_call(&mut self, dev: &BusDevice, fd: i32) -> Result {
+    /// The config eventfd lives in the node's slot, which the callback
+    /// reads under its lock: a parent that runs the callback outside its
+    /// own lock, while the eventfd is replaced, signals the new one and
+    /// never a released one.
+    fn set_config_call(dev: &BusDevice, config: Pin<&EventSlot>, fd: i32) -> Result {
         // Look the new eventfd up before anything changes: a bad one
         // leaves the old context installed.
         let ctx = if fd == VHOST_FILE_UNBIND { None } else { Some(EventCtx::from_fd(fd)?) };
-        let cb = ctx.as_ref().map(EventCtx::callback);
-        // SAFETY: the new context is kept in `self` until replaced or
-        // released, each after the parent got another callback.
-        unsafe { dev.ops().set_config_cb(cb.as_ref()) };
-        // The old context goes only now, when the parent no longer has it.
-        self.config_call = ctx;
+        drop(config.replace(ctx));
+        // SAFETY: the slot is pinned in the node, which outlives the
+        // binding of the device to this driver.
+        let cb = unsafe { config.callback() };
+        // SAFETY: as above.
+        unsafe { dev.ops().set_config_cb(Some(&cb)) };
         Ok(())
+    }
+
+    /// Offers ring `i`'s interrupt to irq bypass, as upstream does once
+    /// DRIVER_OK is set: when the parent reports one and the ring has a
+    /// call eventfd. A failure is logged and changes nothing else.
+    fn setup_irq(&mut self, dev: &BusDevice, i: usize) {
+        let Some(vq) = u16::try_from(i).ok().and_then(|i| dev.vq(i)) else { return };
+        let Some(Ok(irq)) = dev.ops().get_vq_irq(vq) else { return };
+        let f = &mut self.vqs[i];
+        let Some(call) = f.call.as_ref() else { return };
+        if f.producer.is_none() {
+            match Producer::new() {
+                Ok(p) => f.producer = Some(p),
+                Err(e) => {
+                    pr_info!("vq {}: no irq bypass producer: {:?}\n", i, e);
+                    return;
+                }
+            }
+        }
+        let Some(p) = f.producer.as_mut() else { return };
+        // SAFETY: `call` stays until `unsetup_irq` withdrew the producer:
+        // SET_VRING_CALL and release withdraw it first, and `producer`
+        // drops before `call`.
+        if let Err(e) = unsafe { p.as_mut().register(call, irq) } {
+            pr_info!("vq {}: irq bypass producer registration failed: {:?}\n", i, e);
+        }
+    }
+
+    /// Withdraws ring `i`'s interrupt from irq bypass, if offered.
+    fn unsetup_irq(&mut self, i: usize) {
+        if let Some(p) = self.vqs.get_mut(i).and_then(|f| f.producer.as_mut()) {
+            p.as_mut().unregister();
+        }
+    }
+
+    fn unsetup_irqs(&mut self) {
+        for i in 0..self.vqs.len() {
+            self.unsetup_irq(i);
+        }
     }
 
     /// The generic vhost ioctls: SET_OWNER, the fork-owner pair, then
@@ -455,11 +513,17 @@ impl Session {
             VHOST_SET_VRING_CALL => {
                 let f = VringFile::decode(&arg_in::<{ VringFile::SIZE }>(arg)?).map_err(errno)?;
                 let ctx = if f.fd == VHOST_FILE_UNBIND { None } else { Some(EventCtx::from_fd(f.fd)?) };
+                let driver_ok = ops.get_status() & S_DRIVER_OK != 0;
+                // The old eventfd's interrupt is withdrawn before it goes.
+                self.unsetup_irq(vq.as_usize());
                 let cb = ctx.as_ref().map(EventCtx::callback);
                 // SAFETY: the context stays in `self` until the parent got
                 // another callback for this queue, or the device is reset.
                 unsafe { ops.set_vq_cb(vq, cb.as_ref()) };
                 self.vqs[vq.as_usize()].call = ctx;
+                if driver_ok {
+                    self.setup_irq(dev, vq.as_usize());
+                }
                 Ok(0)
             }
             VHOST_SET_VRING_ERR => {

@@ -11,6 +11,7 @@
 #include <linux/vdpa.h>
 #include <linux/vhost_iotlb.h>
 #include <linux/eventfd.h>
+#include <linux/irqbypass.h>
 #include <linux/auxiliary_bus.h>
 #include <net/genetlink.h>
 #include <uapi/linux/vhost.h>

@@ -14,6 +14,7 @@ use kernel::types::{ARef, Opaque};
 use super::bindings;
 use super::bus::BusDevice;
 use super::callback::Callback;
+use super::irq_lock::{new_irq_lock, IrqLock};
 use super::vq::VqIdx;
 
 /// `ERR_PTR` decoding: the error in `ptr`, if it holds one.
@@ -52,6 +53,11 @@ impl EventCtx {
         NonNull::new(ctx).map(Self).ok_or(EBADF)
     }
 
+    /// The C context, as an identity (the irq-bypass token).
+    pub(crate) fn as_ptr(&self) -> *mut kernel::bindings::eventfd_ctx {
+        self.0.as_ptr()
+    }
+
     /// Adds one to the counter, waking its readers. Any context.
     pub(crate) fn signal(&self) {
         // SAFETY: the context is alive (type invariant).
@@ -85,6 +91,67 @@ impl Drop for EventCtx {
     fn drop(&mut self) {
         // SAFETY: the reference owned by this value (type invariant).
         unsafe { kernel::bindings::eventfd_ctx_put(self.0.as_ptr()) };
+    }
+}
+
+/// A slot for the eventfd a parent signals through one callback that
+/// stays installed while the eventfd changes (the config interrupt).
+///
+/// The callback's private data is the slot, not the eventfd: it reads the
+/// eventfd under the slot's lock, so [`Self::replace`] can release the old
+/// one even while a parent, having copied the callback, runs it outside
+/// its own lock. Owners keep the slot pinned for as long as the parent may
+/// call the callback.
+#[pin_data]
+pub(crate) struct EventSlot {
+    #[pin]
+    ctx: IrqLock<Option<EventCtx>>,
+}
+
+impl EventSlot {
+    /// An empty slot.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self { ctx <- new_irq_lock!(None, "vdpa_rs:event_slot") })
+    }
+
+    /// Installs `ctx` and returns the eventfd it replaces, to be dropped by
+    /// the caller (outside any lock of its own that the callback might
+    /// need; the slot's lock is released by then).
+    pub(crate) fn replace(&self, ctx: Option<EventCtx>) -> Option<EventCtx> {
+        core::mem::replace(&mut *self.ctx.lock(), ctx)
+    }
+
+    /// Whether an eventfd is installed.
+    pub(crate) fn is_set(&self) -> bool {
+        self.ctx.lock().is_some()
+    }
+
+    /// The callback that signals whatever eventfd the slot holds when it
+    /// runs, or nothing.
+    ///
+    /// # Safety
+    ///
+    /// The slot must stay pinned, and not be dropped, while the parent may
+    /// call the callback: until the parent got another one and no call of
+    /// this one can be running.
+    pub(crate) unsafe fn callback(self: Pin<&Self>) -> Callback {
+        let raw = bindings::vdpa_callback {
+            callback: Some(Self::slot_cb),
+            private: (&*self as *const Self).cast_mut().cast(),
+            trigger: core::ptr::null_mut(),
+        };
+        // SAFETY: a valid callback with a function.
+        unsafe { Callback::from_raw(&raw) }.unwrap_or_else(|| unreachable!())
+    }
+
+    unsafe extern "C" fn slot_cb(private: *mut c_void) -> bindings::irqreturn_t {
+        // SAFETY: `private` is a pinned slot that outlives the callback
+        // (contract of `callback`).
+        let slot = unsafe { &*private.cast::<Self>() };
+        if let Some(ctx) = &*slot.ctx.lock() {
+            ctx.signal();
+        }
+        bindings::irqreturn_IRQ_HANDLED
     }
 }
 

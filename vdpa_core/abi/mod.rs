@@ -30,6 +30,8 @@ pub(crate) mod eventfd;
 #[cfg(not(vdpa_core_bus))]
 pub(crate) mod guest;
 pub(crate) mod iotlb;
+#[cfg(vdpa_irq_bypass)]
+pub(crate) mod irq_bypass;
 pub(crate) mod irq_lock;
 pub(crate) mod mgmt;
 pub(crate) mod ops_table;
