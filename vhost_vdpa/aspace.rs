@@ -279,6 +279,11 @@ impl MapCtx<'_> {
 
     /// PA mode: pins the range in chunks of one page of page pointers and
     /// maps every physically contiguous run as one entry.
+    ///
+    /// Pinning takes the lockless path (`pin_user_pages_fast`), so the
+    /// mmap lock is not held across the UPDATE as upstream holds it: the
+    /// pins keep the pages whatever the mm does meanwhile, and the memlock
+    /// check was never exclusive (upstream's lock is shared).
     fn pa_map(&mut self, iova: u64, size: u64, uaddr: u64, perm: Perm) -> Result {
         let owner = self.owner.ok_or(EPERM)?;
         let npages = pages::page_count(iova, size).ok_or(EINVAL)?;
@@ -287,7 +292,6 @@ impl MapCtx<'_> {
             buf.push(ptr::null_mut(), GFP_KERNEL)?;
         }
         let write = perm.bits() & u32::from(VHOST_ACCESS_WO) != 0;
-        let lock = owner.read_lock();
         let limit = pages::limit_pages(user_mem::rlimit_memlock());
         if !pages::memlock_ok(npages, owner.pinned_vm(), limit) {
             return Err(ENOMEM);
@@ -299,7 +303,7 @@ impl MapCtx<'_> {
         'pin: while left > 0 {
             let Some(n) = pages::chunk_pages(left, PIN_CHUNK_PAGES) else { break };
             let chunk = &mut buf[..n];
-            let pinned = match lock.pin(cur, chunk, write) {
+            let pinned = match owner.pin_fast(cur, chunk, write) {
                 Ok(p) => p,
                 Err(e) => {
                     r = Err(e);
@@ -345,7 +349,6 @@ impl MapCtx<'_> {
         if r.is_err() {
             self.undo(iova, size);
         }
-        drop(lock);
         r
     }
 

@@ -410,20 +410,36 @@ long vdpa_rs_pin_user_pages(u64 start, unsigned long npages, bool write,
 			      FOLL_LONGTERM | (write ? FOLL_WRITE : 0), pages);
 }
 
+/*
+ * Pins without the caller holding the mmap lock: the lockless page-table
+ * walk first, the locked slow path only for what it cannot pin.
+ */
+long vdpa_rs_pin_user_pages_fast(u64 start, unsigned int npages, bool write,
+				 struct page **pages)
+{
+	return pin_user_pages_fast(start, npages,
+				   FOLL_LONGTERM | (write ? FOLL_WRITE : 0),
+				   pages);
+}
+
 u64 vdpa_rs_page_to_pfn(struct page *page)
 {
 	return page_to_pfn(page);
 }
 
-/* Unpins @npages pages from @pfn, marking them dirty first if @dirty. */
+/*
+ * Unpins @npages pages from @pfn, marking them dirty first if @dirty: one
+ * folio at a time, so a large folio costs one reference drop and one
+ * page lock rather than one per page.
+ */
 void vdpa_rs_unpin_pfns(u64 pfn, u64 npages, bool dirty)
 {
-	for (; npages; npages--, pfn++) {
-		struct page *page = pfn_to_page(pfn);
+	while (npages) {
+		unsigned long n = min_t(u64, npages, ULONG_MAX);
 
-		if (dirty)
-			set_page_dirty_lock(page);
-		unpin_user_page(page);
+		unpin_user_page_range_dirty_lock(pfn_to_page(pfn), n, dirty);
+		pfn += n;
+		npages -= n;
 	}
 }
 

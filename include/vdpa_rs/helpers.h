@@ -146,6 +146,8 @@ void vdpa_rs_mmap_read_lock(struct mm_struct *mm);
 void vdpa_rs_mmap_read_unlock(struct mm_struct *mm);
 long vdpa_rs_pin_user_pages(u64 start, unsigned long npages, bool write,
 			    struct page **pages);
+long vdpa_rs_pin_user_pages_fast(u64 start, unsigned int npages, bool write,
+				 struct page **pages);
 u64 vdpa_rs_page_to_pfn(struct page *page);
 void vdpa_rs_unpin_pfns(u64 pfn, u64 npages, bool dirty);
 s64 vdpa_rs_pinned_vm(struct mm_struct *mm);

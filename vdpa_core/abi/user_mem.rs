@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The memory of the process that owns a vhost-vdpa device: [`OwnerMm`]
-//! (its mm, kept with `get_task_mm`), long-term pinning of its pages under
-//! the mmap lock ([`MmapRead::pin`]), the VMAs behind a range
+//! (its mm, kept with `get_task_mm`), long-term pinning of its pages
+//! ([`OwnerMm::pin_fast`], or under the mmap lock with [`MmapRead::pin`]),
+//! the VMAs behind a range
 //! ([`MmapRead::vma_at`]) and the `pinned_vm` counter that RLIMIT_MEMLOCK
 //! is checked against.
 
@@ -59,6 +60,31 @@ impl OwnerMm {
     pub(crate) fn account_pinned(&self, pages: i64) {
         // SAFETY: referenced (type invariant); an atomic add.
         unsafe { bindings::vdpa_rs_pinned_vm_add(self.0.as_ptr(), pages) };
+    }
+
+    /// Pins, long-term, the `pages.len()` pages from `start` (page
+    /// aligned), writable if `write`, without the caller holding the mmap
+    /// lock (`pin_user_pages_fast`, which takes it only for pages the
+    /// lockless walk cannot pin); returns how many were pinned (fewer at a
+    /// hole).
+    ///
+    /// # Errors
+    ///
+    /// `EFAULT` and the other errors of `pin_user_pages_fast`; `EPERM` if
+    /// the caller does not run in this mm; `EINVAL` for more than
+    /// `i32::MAX` pages.
+    pub(crate) fn pin_fast(&self, start: u64, pages: &mut [*mut bindings::page], write: bool) -> Result<usize> {
+        if !self.is_current() {
+            return Err(EPERM);
+        }
+        let n = u32::try_from(pages.len()).ok().filter(|&n| n <= i32::MAX as u32).ok_or(EINVAL)?;
+        // SAFETY: pins in `current->mm`, which is this mm (checked above);
+        // `pages` has room for `n` pointers.
+        let r = unsafe { bindings::vdpa_rs_pin_user_pages_fast(start, n, write, pages.as_mut_ptr()) };
+        if r < 0 {
+            return Err(Error::from_errno(r as i32));
+        }
+        Ok(usize::try_from(r).unwrap_or(0).min(pages.len()))
     }
 
     /// Takes the mmap lock for reading. Sleeps.
@@ -182,7 +208,8 @@ impl Drop for FileRef {
 ///
 /// # Safety
 ///
-/// `page` must be a page pinned by [`MmapRead::pin`] and not unpinned.
+/// `page` must be a page pinned by [`MmapRead::pin`] or
+/// [`OwnerMm::pin_fast`] and not unpinned.
 pub(crate) unsafe fn page_pfn(page: *mut bindings::page) -> u64 {
     // SAFETY: a valid page (caller).
     unsafe { bindings::vdpa_rs_page_to_pfn(page) }
@@ -192,8 +219,8 @@ pub(crate) unsafe fn page_pfn(page: *mut bindings::page) -> u64 {
 ///
 /// # Safety
 ///
-/// The pages must have been pinned by [`MmapRead::pin`], once each, and
-/// not unpinned since.
+/// The pages must have been pinned by [`MmapRead::pin`] or
+/// [`OwnerMm::pin_fast`], once each, and not unpinned since.
 pub(crate) unsafe fn unpin_pfns(pfn: u64, npages: u64, dirty: bool) {
     // SAFETY: pinned pages with a `struct page` (caller).
     unsafe { bindings::vdpa_rs_unpin_pfns(pfn, npages, dirty) };
