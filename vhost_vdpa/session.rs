@@ -512,10 +512,11 @@ impl Session {
             }
             VHOST_SET_VRING_CALL => {
                 let f = VringFile::decode(&arg_in::<{ VringFile::SIZE }>(arg)?).map_err(errno)?;
+                // The old eventfd's interrupt is withdrawn first, even
+                // when the new descriptor turns out bad, as upstream does.
+                self.unsetup_irq(vq.as_usize());
                 let ctx = if f.fd == VHOST_FILE_UNBIND { None } else { Some(EventCtx::from_fd(f.fd)?) };
                 let driver_ok = ops.get_status() & S_DRIVER_OK != 0;
-                // The old eventfd's interrupt is withdrawn before it goes.
-                self.unsetup_irq(vq.as_usize());
                 let cb = ctx.as_ref().map(EventCtx::callback);
                 // SAFETY: the context stays in `self` until the parent got
                 // another callback for this queue, or the device is reset.

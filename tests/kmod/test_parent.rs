@@ -15,7 +15,13 @@
 //!   the upstream `vhost_vdpa` and `virtio_vdpa` drive every path of the
 //!   layer (`tests/vm/parent_io.sh`). The device name picks the ops table
 //!   at run time: `dma*` maps with `dma_map`, others with `set_map`, and
-//!   `anon*` leaves the naming (`vdpaN`) to the core;
+//!   `anon*` leaves the naming (`vdpaN`) to the core. `irq*` devices also
+//!   have what no other parent of the tree offers `vhost_vdpa`: an
+//!   interrupt per ring (`get_vq_irq`, for its irq-bypass producer), a
+//!   doorbell page per ring (`get_vq_notification`, for its mmap) and a
+//!   config interrupt delivered late, after the driver may have replaced
+//!   its callback (`tests/vm/vhost_irq.sh`); `irqbad*` devices are the
+//!   same with doorbells `vhost_vdpa` must refuse to map;
 //! - two devices no management device created: `rs_unmanaged0`, and
 //!   `rs_badnum0` whose smallest ring (300) exceeds its largest (256), so
 //!   the bus refuses to probe it;
@@ -28,9 +34,11 @@
 
 use core::ffi::c_void;
 use core::pin::Pin;
+use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
 use kernel::c_str;
+use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
 use kernel::str::CStr;
 use kernel::sync::{new_mutex, Arc, Mutex};
@@ -43,8 +51,8 @@ use abi::auxiliary::{self, AuxDevice, AuxDeviceId, AuxDriver, AuxRegistration};
 use abi::bindings;
 use abi::bus::BusDevice;
 use abi::config_ops::{
-    Asid, Callback, ConfigBuf, ConfigOps, Group, IotlbRef, PackedState, Perm, ResetFlags, Stats, VqIdx,
-    VqState,
+    Asid, Callback, ConfigBuf, ConfigOps, Group, IotlbRef, NotificationArea, PackedState, Perm, ResetFlags,
+    Stats, VqIdx, VqState,
 };
 use abi::device::{Device, NewDevice, Options, Registration};
 use abi::driver::{Driver, DriverRegistration};
@@ -54,6 +62,12 @@ use abi::mgmt::{DevLock, MgmtInfo, MgmtOps, MgmtRegistration, SetConfig};
 use abi::ops_table::{Op, OpsTable};
 use abi::root::RootDevice;
 use abi::work::{DevWork, DeviceWork};
+
+extern "C" {
+    // test_parent_glue.c: a zeroed page and its physical address.
+    fn vdpa_rs_tp_doorbell_alloc(phys: *mut u64) -> *mut c_void;
+    fn vdpa_rs_tp_doorbell_free(page: *mut c_void);
+}
 
 module! {
     type: TestParent,
@@ -190,6 +204,88 @@ impl MgmtOps for TestMgmt {
     }
 }
 
+/// What an io device offers beyond rings and maps, from its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum IoKind {
+    /// No interrupt, no doorbell; `set_config` ignores what it is given.
+    Plain,
+    /// `irq*`: an interrupt and a doorbell page per ring, and a config
+    /// interrupt raised by each `set_config` and delivered late.
+    Irq,
+    /// `irqbad*`: as [`IoKind::Irq`], but ring 0's doorbell is not
+    /// page-aligned and ring 1's is two pages long, so `vhost_vdpa`
+    /// refuses to map either.
+    IrqBad,
+}
+
+impl IoKind {
+    fn from_name(name: &[u8]) -> Self {
+        if name.starts_with(b"irqbad") {
+            Self::IrqBad
+        } else if name.starts_with(b"irq") {
+            Self::Irq
+        } else {
+            Self::Plain
+        }
+    }
+}
+
+/// The interrupt number ring 0 of an `irq*` device reports; ring N reports
+/// this plus N. It is made up: nothing ever requests it. `vhost_vdpa` only
+/// passes it on in its irq-bypass producer, where the test's consumer
+/// (`vdpa_rs_irqbypass_probe`) logs it.
+const IO_IRQ_BASE: u32 = 4000;
+
+/// How long a config interrupt takes from `set_config` to the driver.
+const IO_CONFIG_IRQ_DELAY_MS: u32 = 200;
+
+/// The doorbell of one ring of an `irq*` device: a zeroed page of its own,
+/// which user space writes through `vhost_vdpa`'s mapping.
+///
+/// # Invariants
+///
+/// `page` is a page from `vdpa_rs_tp_doorbell_alloc`, at physical address
+/// `phys`, owned by this value and freed when it is dropped.
+struct Doorbell {
+    page: NonNull<u32>,
+    phys: u64,
+}
+
+// SAFETY: the page is owned by the doorbell; the parent only reads it,
+// with volatile loads, from any thread.
+unsafe impl Send for Doorbell {}
+// SAFETY: as above; `&Doorbell` only reads.
+unsafe impl Sync for Doorbell {}
+
+impl Doorbell {
+    fn new() -> Result<Self> {
+        let mut phys = 0u64;
+        // SAFETY: `phys` is valid for writing.
+        let page = unsafe { vdpa_rs_tp_doorbell_alloc(&mut phys) };
+        let page = NonNull::new(page.cast::<u32>()).ok_or(ENOMEM)?;
+        Ok(Self { page, phys })
+    }
+
+    /// The first u32 of the page: what user space last stored there.
+    fn read(&self) -> u32 {
+        // SAFETY: the page is allocated and page-aligned (invariant). User
+        // space may store to it at any moment, so the load is volatile,
+        // and every bit pattern is a u32.
+        unsafe { core::ptr::read_volatile(self.page.as_ptr()) }
+    }
+}
+
+impl Drop for Doorbell {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `vdpa_rs_tp_doorbell_alloc` (invariant) and
+        // not used again. No user mapping of it is left: a mapping holds
+        // the bus driver's file open, the bus driver is unbound only once
+        // its files are closed, and the data holding the doorbell is
+        // dropped by the release after that.
+        unsafe { vdpa_rs_tp_doorbell_free(self.page.as_ptr().cast()) };
+    }
+}
+
 /// Number of queues and address spaces of an io device.
 const IO_NVQS: usize = 2;
 const IO_NAS: usize = 2;
@@ -258,16 +354,26 @@ impl IoState {
 
 /// The callbacks of an io device. They are dropped under this mutex by
 /// `set_vq_cb`, `set_vq_ready(false)` and reset, and called only with it
-/// held, which is what makes calling them sound.
+/// held, which is what makes calling them sound. `config_irq` is the
+/// exception, on purpose (see [`IoDev::deliver_config_irq`]).
 struct IoCallbacks {
     vqs: [Option<Callback>; IO_NVQS],
     config: Option<Callback>,
+    /// A config interrupt of an `irq*` device raised by `set_config` and
+    /// not yet taken by the work: a copy of `config` as it was then, which
+    /// neither `set_config_cb` nor reset ends.
+    config_irq: Option<Callback>,
+    /// `dev_del` has begun: `set_config` raises no more config interrupts.
+    removing: bool,
 }
 
 /// An io device's data.
 #[pin_data(PinnedDrop)]
 struct IoDev {
     name: [u8; 32],
+    kind: IoKind,
+    /// One per ring on `irq*` devices; none on the others.
+    doorbells: Option<[Doorbell; IO_NVQS]>,
     #[pin]
     state: IrqLock<IoState>,
     #[pin]
@@ -276,7 +382,8 @@ struct IoDev {
     maps: Mutex<[Iotlb; IO_NAS]>,
     /// Calls the callbacks of kicked rings: `kick_vq` runs in atomic
     /// context, and under vhost_vdpa inside the kick eventfd's wakeup,
-    /// where signalling the call eventfd is refused.
+    /// where signalling the call eventfd is refused. On `irq*` devices it
+    /// also delivers the config interrupts.
     #[pin]
     work: DevWork<IoDev>,
 }
@@ -285,15 +392,21 @@ struct IoDev {
 const IO_MAP_LIMIT: u32 = 2048;
 
 impl IoDev {
-    fn new(name: &CStr) -> Result<impl PinInit<Self, Error>> {
+    fn new(name: &CStr, kind: IoKind) -> Result<impl PinInit<Self, Error>> {
         let mut buf = [0u8; 32];
         let n = name.len().min(buf.len() - 1);
         buf[..n].copy_from_slice(&name.as_bytes()[..n]);
         let maps = [Iotlb::new(IO_MAP_LIMIT, false)?, Iotlb::new(IO_MAP_LIMIT, false)?];
+        let doorbells = match kind {
+            IoKind::Plain => None,
+            IoKind::Irq | IoKind::IrqBad => Some([Doorbell::new()?, Doorbell::new()?]),
+        };
         let state = IoState { status: 0, features: 0, vqs: [IoVq::new(), IoVq::new()], group_asid: [0; IO_NVQS] };
-        let cbs = IoCallbacks { vqs: [None, None], config: None };
+        let cbs = IoCallbacks { vqs: [None, None], config: None, config_irq: None, removing: false };
         Ok(try_pin_init!(Self {
             name: buf,
+            kind,
+            doorbells,
             state <- new_irq_lock!(state, "vdpa_rs_test_io.state"),
             cbs <- new_mutex!(cbs, "vdpa_rs_test_io.cbs"),
             maps <- new_mutex!(maps, "vdpa_rs_test_io.maps"),
@@ -308,6 +421,29 @@ impl IoDev {
 
     fn log_maps(&self, dev: &BusDevice, op: &str, asid: usize, n: u32) {
         pr_info!("{}: {} asid {}: {} maps\n", dev.name(), op, asid, n);
+    }
+
+    /// Delivers a config interrupt raised by `set_config`, the way a C
+    /// parent such as ifcvf does from its interrupt handler: `cb` was
+    /// copied under the parent's lock, and is called with no lock held.
+    ///
+    /// The parent cannot see its driver unbind, so a test must not unbind
+    /// the driver of an `irq*` device while a config interrupt is in
+    /// flight; `vdpa dev del` and unloading this module are safe.
+    fn deliver_config_irq(&self, dev: &BusDevice, cb: Callback) {
+        // SAFETY: this breaks the contract of `Callback::call` on purpose,
+        // for this test device only: `cb` is the copy taken at
+        // `set_config`, and since then the driver may have installed
+        // another config callback, reset the device or closed its file.
+        // That is what a C parent like ifcvf does to a driver, so
+        // vhost_vdpa must survive it: its callback must find the config
+        // eventfd of now (upstream reads it under `config_lock` in the
+        // callback), never the one it replaced. What the call does
+        // rely on is the driver's private data (vhost_vdpa's device),
+        // which lives while the device is registered: `dev_del` delivers
+        // or waits for every raised interrupt before it unregisters.
+        unsafe { cb.call() };
+        pr_info!("{}: config interrupt\n", dev.name());
     }
 }
 
@@ -375,7 +511,28 @@ impl ConfigOps for IoDev {
         let maps = dev.data().get_ref().maps.lock()[asid as usize].len();
         stats.put(c_str!("kicks"), kicks)?;
         stats.put(c_str!("callbacks"), callbacks)?;
-        stats.put(c_str!("maps"), u64::from(maps))
+        stats.put(c_str!("maps"), u64::from(maps))?;
+        if let Some(bells) = &dev.data().get_ref().doorbells {
+            stats.put(c_str!("doorbell"), u64::from(bells[vq.as_usize()].read()))?;
+        }
+        Ok(())
+    }
+    fn get_vq_notification(dev: &Device<Self>, vq: VqIdx) -> NotificationArea {
+        let d = dev.data().get_ref();
+        // Only the `irq*` table has this op, and those devices have doorbells.
+        let Some(bells) = &d.doorbells else {
+            return NotificationArea::default();
+        };
+        let addr = bells[vq.as_usize()].phys;
+        let page = PAGE_SIZE as u64;
+        match (d.kind, vq.get()) {
+            (IoKind::IrqBad, 0) => NotificationArea { addr: addr + 0x100, size: page },
+            (IoKind::IrqBad, _) => NotificationArea { addr, size: 2 * page },
+            _ => NotificationArea { addr, size: page },
+        }
+    }
+    fn get_vq_irq(_dev: &Device<Self>, vq: VqIdx) -> Result<u32> {
+        Ok(IO_IRQ_BASE + u32::from(vq.get()))
     }
     fn get_vq_align(_dev: &Device<Self>) -> u32 {
         4096
@@ -416,11 +573,13 @@ impl ConfigOps for IoDev {
     }
     fn reset(dev: &Device<Self>) -> Result {
         // Dropping the callbacks under their lock ends their life before
-        // the driver may free what they point to.
+        // the driver may free what they point to. A config interrupt
+        // already raised stays raised (`config_irq`).
         let d = dev.data().get_ref();
         let mut cbs = d.cbs.lock();
         d.state.lock().reset();
-        *cbs = IoCallbacks { vqs: [None, None], config: None };
+        cbs.vqs = [None, None];
+        cbs.config = None;
         Ok(())
     }
     fn compat_reset(dev: &Device<Self>, flags: ResetFlags) -> Result {
@@ -443,7 +602,29 @@ impl ConfigOps for IoDev {
         // PANIC: the trampoline checked `offset + len <= IO_CONFIG_LEN`.
         buf.fill_from(&cfg[offset..]);
     }
-    fn set_config(_dev: &Device<Self>, _offset: usize, _buf: &[u8]) {}
+    fn set_config(dev: &Device<Self>, _offset: usize, _buf: &[u8]) {
+        // An `irq*` device answers every write with a config interrupt,
+        // raised now (the callback copied as it is) and delivered by the
+        // work later.
+        let d = dev.data().get_ref();
+        if d.kind == IoKind::Plain {
+            return;
+        }
+        let raised = {
+            let mut cbs = d.cbs.lock();
+            let raw = cbs.config.as_ref().map(Callback::as_raw);
+            if cbs.removing || raw.is_none() {
+                false
+            } else {
+                // SAFETY: `raw` is a local copy of a valid callback.
+                cbs.config_irq = raw.and_then(|raw| unsafe { Callback::from_raw(&raw) });
+                true
+            }
+        };
+        if raised {
+            d.work.queue(dev);
+        }
+    }
     fn set_map(dev: &Device<Self>, asid: Asid, iotlb: &IotlbRef) -> Result {
         let mut maps = dev.data().get_ref().maps.lock();
         let m = &mut maps[asid.as_usize()];
@@ -498,13 +679,24 @@ impl DeviceWork for IoDev {
                 d.state.lock().vqs[i].callbacks += 1;
             }
         }
+        drop(cbs);
+        // Taken under the lock, so that `dev_del` finds it either still
+        // there or being delivered by this run, which it waits for.
+        let late = d.cbs.lock().config_irq.take();
+        if let Some(cb) = late {
+            // SAFETY: process context (a work item), no lock held.
+            unsafe { kernel::bindings::msleep(IO_CONFIG_IRQ_DELAY_MS) };
+            d.deliver_config_irq(dev, cb);
+        }
     }
 }
 
-/// The io management device; its two ops tables are chosen per device.
+/// The io management device; its three ops tables are chosen per device.
 struct IoMgmt {
     set_map: Arc<OpsTable<IoDev>>,
     dma_map: Arc<OpsTable<IoDev>>,
+    /// `set_map` with `get_vq_irq` and `get_vq_notification`.
+    irq: Arc<OpsTable<IoDev>>,
 }
 
 #[vtable]
@@ -514,7 +706,14 @@ impl MgmtOps for IoMgmt {
     fn dev_add(lock: &DevLock<'_, Self>, name: &CStr, _config: &SetConfig<'_>) -> Result {
         let m = lock.mgmt().data();
         let bytes = name.as_bytes();
-        let ops = if bytes.starts_with(b"dma") { &m.dma_map } else { &m.set_map };
+        let kind = IoKind::from_name(bytes);
+        let ops = if kind != IoKind::Plain {
+            &m.irq
+        } else if bytes.starts_with(b"dma") {
+            &m.dma_map
+        } else {
+            &m.set_map
+        };
         let anon = bytes.starts_with(b"anon");
         let opts = Options {
             ops,
@@ -524,16 +723,27 @@ impl MgmtOps for IoMgmt {
             name: if anon { None } else { Some(name) },
             use_va: false,
         };
-        let dev = NewDevice::new(opts, IoDev::new(name)?)?;
+        let dev = NewDevice::new(opts, IoDev::new(name, kind)?)?;
         lock.register(dev, IO_NVQS as u32).map(drop)
     }
 
     fn dev_del(lock: &DevLock<'_, Self>, dev: &Device<IoDev>) {
+        // A config interrupt must reach the driver while it is bound: once
+        // unregistered, its private data may be gone. So none is raised
+        // from now on, one being delivered is waited for, and one the
+        // work has not taken yet is delivered here.
+        let d = dev.data().get_ref();
+        d.cbs.lock().removing = true;
+        d.work.cancel_sync(dev);
+        let late = d.cbs.lock().config_irq.take();
+        if let Some(cb) = late {
+            d.deliver_config_irq(dev, cb);
+        }
         lock.unregister(dev);
         // No driver kicks an unregistered device: no run is queued after
         // this one, and none outlives the module. `dev` stays valid until
         // `dev_del` returns.
-        dev.data().get_ref().work.cancel_sync(dev);
+        d.work.cancel_sync(dev);
     }
 }
 
@@ -683,7 +893,7 @@ fn selftest() {
     // A device without a management device must not register through
     // `_vdpa_register_device`.
     let opts = Options { ops: &full, parent: None, ngroups: 1, nas: 1, name: Some(name), use_va: false };
-    match IoDev::new(name).and_then(|init| NewDevice::new(opts, init)) {
+    match IoDev::new(name, IoKind::Plain).and_then(|init| NewDevice::new(opts, init)) {
         // SAFETY: the device comes from `__vdpa_alloc_device`; the call
         // fails before it needs the device-list lock, and the device is
         // then released by dropping `dev`.
@@ -750,8 +960,15 @@ impl kernel::Module for TestParent {
                 max_supported_vqs: IO_NVQS as u32,
             },
             IoMgmt {
-                set_map: OpsTable::without(&[Op::DmaMap])?,
-                dma_map: OpsTable::without(&[Op::SetMap, Op::ResetMap, Op::GetBackendFeatures])?,
+                set_map: OpsTable::without(&[Op::DmaMap, Op::GetVqIrq, Op::GetVqNotification])?,
+                dma_map: OpsTable::without(&[
+                    Op::SetMap,
+                    Op::ResetMap,
+                    Op::GetBackendFeatures,
+                    Op::GetVqIrq,
+                    Op::GetVqNotification,
+                ])?,
+                irq: OpsTable::without(&[Op::DmaMap])?,
             },
         )?;
         let unmanaged0 = unmanaged(&test_ops, &root, c_str!("rs_unmanaged0"), 1)?;

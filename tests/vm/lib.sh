@@ -195,3 +195,16 @@ vdpa_load_params() {
 	insmod "$path" "$@" || { echo "# insmod $path $* failed"; return 1; }
 	echo "$name" >>"$VDPA_RS_OUT/loaded"
 }
+
+# vdpa_add_vhost NAME MGMTDEV [ARGS...]: creates device NAME with the vdpa
+# tool, binds it to vhost_vdpa and waits for its node, which it puts in
+# $node; fails the test otherwise.
+vdpa_add_vhost() {
+	local name=$1
+	shift 1
+	vdpa dev add name "$name" mgmtdev "$@" || fail "dev add $name"
+	vdpa_bind "$name" vhost_vdpa || fail "binding $name to vhost_vdpa"
+	wait_for 10 vdpa_vhost_node "$name" || fail "$name has no vhost-vdpa node"
+	node=$(vdpa_vhost_node "$name")
+	wait_for 10 test -c "$node" || fail "$node did not appear"
+}

@@ -136,6 +136,22 @@ def fail(msg):
     print("# FAIL: " + msg, flush=True)
 
 
+def run_reporting(script, label, fn, *args):
+    """Runs fn(*args); an exception fails the test, naming the line of
+    `script` (a test's __file__) it came from."""
+    try:
+        fn(*args)
+        return True
+    except Exception as e:      # noqa: B902 - report any error as a failure
+        tb, line = e.__traceback__, 0
+        while tb:
+            if tb.tb_frame.f_code.co_filename == script:
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        fail("%s: %s line %d: %s" % (label, os.path.basename(script), line, e))
+        return False
+
+
 def check(what, got, want):
     if got != want:
         fail("%s: got %s, expected %s" % (what, fmt(got), fmt(want)))

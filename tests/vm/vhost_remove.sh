@@ -23,11 +23,7 @@ part_failed() {
 }
 
 add_vhost() {
-	vdpa dev add name "$1" mgmtdev vdpasim_net mac "$2" || fail "dev add $1"
-	vdpa_bind "$1" vhost_vdpa || fail "binding $1 to vhost_vdpa"
-	wait_for 10 vdpa_vhost_node "$1" || fail "$1 has no vhost-vdpa node"
-	node=$(vdpa_vhost_node "$1")
-	wait_for 10 test -c "$node" || fail "$node did not appear"
+	vdpa_add_vhost "$1" vdpasim_net mac "$2"
 }
 
 # hold NODE FLAG: start a holder of NODE in the background ($holder).

@@ -1203,15 +1203,7 @@ def main():
     if len(sys.argv) < 2 or sys.argv[1] not in SESSIONS:
         sys.exit("usage: vhost_uapi.py %s ARGS..." % "|".join(SESSIONS))
     name, args = sys.argv[1], sys.argv[2:]
-    try:
-        SESSIONS[name](*args)
-    except Exception as e:      # noqa: B902 - report any error as a failure
-        tb, line = e.__traceback__, 0
-        while tb:
-            if tb.tb_frame.f_code.co_filename == __file__:
-                line = tb.tb_lineno
-            tb = tb.tb_next
-        fail("%s: vhost_uapi.py line %d: %s" % (name, line, e))
+    V.run_reporting(__file__, name, SESSIONS[name], *args)
     sys.exit(1 if V.failures else 0)
 
 

@@ -36,14 +36,8 @@ part_failed() {
 # add_vhost NAME MGMTDEV [ARGS...]: create a device bound to vhost_vdpa;
 # sets $node.
 add_vhost() {
-	local name=$1
-	shift 1
-	vdpa dev add name "$name" mgmtdev "$@" || fail "dev add $name"
-	vdpa_bind "$name" vhost_vdpa || fail "binding $name to vhost_vdpa"
-	wait_for 10 vdpa_vhost_node "$name" || fail "$name has no vhost-vdpa node"
-	node=$(vdpa_vhost_node "$name")
-	wait_for 10 test -c "$node" || fail "$node did not appear"
-	diag "[${SECONDS}s] $name -> $node"
+	vdpa_add_vhost "$@"
+	diag "[${SECONDS}s] $1 -> $node"
 }
 
 command -v vdpa >/dev/null || skip "the vdpa tool (iproute2) is not installed"

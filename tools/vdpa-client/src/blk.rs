@@ -8,7 +8,7 @@
 //! header (readable), optional data, status (writable), and its token is
 //! its slot.
 
-use crate::mem::{DmaMemory, IovaSpace};
+use crate::mem::{Arena, DmaMemory};
 use crate::report::{fatal, Report, Res};
 use crate::ring::{Buf, SplitQueue, DEFAULT_NUM};
 use crate::session::{Session, WANTED_BACKEND};
@@ -76,12 +76,13 @@ impl BlkDev {
         let want = blk::F_SIZE_MAX | blk::F_SEG_MAX | blk::F_BLK_SIZE | blk::F_FLUSH | blk::F_DISCARD | blk::F_WRITE_ZEROES;
         s.negotiate(r, want)?;
         let num = DEFAULT_NUM.min(s.dev.vring_num_max()?);
-        let mut iovas = IovaSpace::new();
-        let q = SplitQueue::new(0, num, &mut iovas)?;
+        let mut arena = Arena::separate();
+        let q = SplitQueue::new(0, num, &mut arena)?;
         let name = CStr::from_bytes_with_nul(b"vdpa-client-blk\0").map_err(std::io::Error::other)?;
-        let meta = DmaMemory::new(name, MAX_DEPTH * META, iovas.take(MAX_DEPTH * META))?;
-        let data = DmaMemory::new(name, MAX_DEPTH * DATA, iovas.take(MAX_DEPTH * DATA))?;
-        s.check_iova_window(r, crate::mem::IOVA_BASE, iovas.end())?;
+        let meta = arena.alloc(name, MAX_DEPTH * META)?;
+        let data = arena.alloc(name, MAX_DEPTH * DATA)?;
+        let (lo, hi) = arena.span();
+        s.check_iova_window(r, lo, hi)?;
         s.map(0, &[q.mapping(), meta.mapping(), data.mapping()])?;
         s.start_queue(&q)?;
         s.driver_ok()?;

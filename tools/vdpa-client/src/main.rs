@@ -6,7 +6,7 @@
 
 use std::process::exit;
 use vdpa_client::report::{Report, Res, Stop, EXIT_FAIL};
-use vdpa_client::{blk, net};
+use vdpa_client::{blk, mem, net, vbench};
 
 const USAGE: &str = "\
 usage: vdpa-client SUBCOMMAND NODE [OPTIONS]
@@ -19,7 +19,13 @@ usage: vdpa-client SUBCOMMAND NODE [OPTIONS]
   iotlb-batch NODE [--deferred]
   blk-io NODE
   blk-bench NODE --rw randread|randwrite --seconds S [--depth N]
---size is the Ethernet frame length; the 12-byte virtio-net header is added.";
+  iotlb-bench NODE --seconds S [--size BYTES]
+  map-bench NODE [--size BYTES]
+  reset-bench NODE [--size BYTES] --persist|--legacy [--cycles N]
+For net-*, --size is the Ethernet frame length; the 12-byte virtio-net
+header is added. For the *-bench of vhost-vdpa, --size is a buffer size in
+bytes, a multiple of 4096, with an optional K, M or G suffix (iotlb-bench:
+64K by default; map-bench, reset-bench: 1G).";
 
 /// Options after NODE: `--name` or `--name VALUE`.
 struct Opts {
@@ -58,6 +64,27 @@ impl Opts {
             Some(v) => v.parse().map_err(|_| format!("{name}: '{v}' is not a number")),
             None => default.ok_or_else(|| format!("{name} is required")),
         }
+    }
+
+    /// `name` as a byte count (digits with an optional K, M or G suffix,
+    /// powers of 1024), a multiple of the page size; `default` when absent.
+    fn bytes(&self, name: &str, default: usize) -> Result<usize, String> {
+        let Some(v) = self.value(name) else { return Ok(default) };
+        let (digits, shift) = match v.as_bytes().last() {
+            Some(b'K' | b'k') => (&v[..v.len() - 1], 10),
+            Some(b'M' | b'm') => (&v[..v.len() - 1], 20),
+            Some(b'G' | b'g') => (&v[..v.len() - 1], 30),
+            _ => (v, 0),
+        };
+        let n = digits
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_mul(1 << shift))
+            .ok_or_else(|| format!("{name}: '{v}' is not a size (bytes, or a number with K, M or G)"))?;
+        if n == 0 || !n.is_multiple_of(mem::PAGE) {
+            return Err(format!("{name}: {n} is not a positive multiple of {}", mem::PAGE));
+        }
+        Ok(n)
     }
 }
 
@@ -120,16 +147,27 @@ fn run(r: &mut Report, cmd: &str, node: &str, rest: &[String]) -> Result<Res<()>
             }
             blk::cmd_bench(r, node, write, o.num("--seconds", None)?, depth)
         }
+        "iotlb-bench" => {
+            let o = Opts::parse(rest, &[("--seconds", true), ("--size", true)])?;
+            vbench::cmd_iotlb(r, node, o.num("--seconds", None)?, o.bytes("--size", 64 << 10)?)
+        }
+        "map-bench" => {
+            let o = Opts::parse(rest, &[("--size", true)])?;
+            vbench::cmd_map(r, node, o.bytes("--size", 1 << 30)?)
+        }
+        "reset-bench" => {
+            let o = Opts::parse(rest, &[("--size", true), ("--persist", false), ("--legacy", false), ("--cycles", true)])?;
+            if o.has("--persist") == o.has("--legacy") {
+                return Err("reset-bench needs exactly one of --persist, --legacy".into());
+            }
+            let cycles = o.num("--cycles", Some(5))? as usize;
+            if cycles == 0 {
+                return Err("--cycles must be at least 1".into());
+            }
+            vbench::cmd_reset(r, node, o.bytes("--size", 1 << 30)?, o.has("--persist"), cycles)
+        }
         _ => return Err(format!("unknown subcommand '{cmd}'")),
     })
-}
-
-/// Lets PA-mode parents pin the buffers: vhost-vdpa charges pinned pages
-/// against RLIMIT_MEMLOCK with no CAP_IPC_LOCK bypass.
-fn raise_memlock() {
-    let lim = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
-    // SAFETY: `lim` is a valid rlimit; failure (not root) is harmless here.
-    unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &lim) };
 }
 
 fn main() {
@@ -139,7 +177,8 @@ fn main() {
         println!("# FAIL: usage");
         exit(EXIT_FAIL);
     }
-    raise_memlock();
+    // For PA-mode parents; the subcommands that pin much check it again.
+    let _ = mem::raise_memlock();
     let (cmd, node) = (args[0].as_str(), args[1].as_str());
     let mut r = Report::new();
     let outcome = match run(&mut r, cmd, node, &args[2..]) {

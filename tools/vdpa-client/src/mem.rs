@@ -2,19 +2,24 @@
 
 //! Memory the device reaches by DMA.
 //!
-//! Each [`DmaMemory`] is a memfd mapped `MAP_SHARED`: in VA mode
-//! (vdpa_sim's default `use_va`) vhost-vdpa maps only file-backed shared
-//! VMAs and silently skips anonymous ones, and in PA mode it pins the pages;
-//! a shared memfd works for both. Each region gets an IOVA from an
+//! Each [`DmaMemory`] is a memfd mapped `MAP_SHARED`, or a window of one:
+//! in VA mode (vdpa_sim's default `use_va`) vhost-vdpa maps only
+//! file-backed shared VMAs and silently skips anonymous ones, and in PA mode
+//! it pins the pages; a shared memfd works for both. Each region gets an IOVA from an
 //! [`IovaSpace`] that starts at 4 GiB, far from the process's own mappings,
 //! so that the identity pass-through of an unmapped address space ("IOVA =
 //! user VA" in VA mode) never reaches this memory by accident.
+//!
+//! An [`Arena`] hands out the regions of a scenario: each its own memfd
+//! (the default), or consecutive windows of one large region, the way a
+//! VMM places rings and buffers inside guest RAM that it maps as a whole.
 
 use crate::iotlb::{perm, Mapping};
 use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::ptr::NonNull;
+use std::rc::Rc;
 
 /// Page size assumed for alignment (x86-64).
 pub const PAGE: usize = 4096;
@@ -57,18 +62,38 @@ impl IovaSpace {
     }
 }
 
-/// A shared memfd mapping with an IOVA.
+/// One shared memfd mapping; unmapped when its last window goes.
 ///
 /// # Invariants
 ///
 /// `ptr` points to a live `MAP_SHARED` mapping of `len` bytes (a multiple of
-/// [`PAGE`]) that this value unmaps on drop. The device may write it at any
-/// time, so it is only accessed through volatile reads and writes or atomics.
-pub struct DmaMemory {
+/// [`PAGE`]) that this value unmaps on drop.
+struct Region {
     ptr: NonNull<u8>,
     len: usize,
-    iova: u64,
     _file: OwnedFd,
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping created in `DmaMemory::new`
+        // (invariant); no window is left to use it.
+        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
+    }
+}
+
+/// A window of a shared memfd mapping, with an IOVA.
+///
+/// # Invariants
+///
+/// `off` and `len` are multiples of [`PAGE`] and `off + len <=
+/// region.len`. The device may write the memory at any time, so it is only
+/// accessed through volatile reads and writes or atomics.
+pub struct DmaMemory {
+    region: Rc<Region>,
+    off: usize,
+    len: usize,
+    iova: u64,
 }
 
 impl DmaMemory {
@@ -106,7 +131,34 @@ impl DmaMemory {
             return Err(io::Error::last_os_error());
         }
         let ptr = NonNull::new(p.cast::<u8>()).ok_or_else(|| io::Error::from_raw_os_error(libc::ENOMEM))?;
-        Ok(Self { ptr, len, iova, _file: file })
+        let region = Rc::new(Region { ptr, len, _file: file });
+        Ok(Self { region, off: 0, len, iova })
+    }
+
+    /// The `len` bytes at `off` of this region (IOVA and user address
+    /// follow), sharing its mapping.
+    ///
+    /// # Errors
+    ///
+    /// EINVAL when `off` or `len` is not page aligned, `len` is 0, or the
+    /// window does not fit.
+    pub fn window(&self, off: usize, len: usize) -> io::Result<Self> {
+        let fits = off.checked_add(len).is_some_and(|e| e <= self.len);
+        if !fits || len == 0 || !off.is_multiple_of(PAGE) || !len.is_multiple_of(PAGE) {
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        Ok(Self { region: Rc::clone(&self.region), off: self.off + off, len, iova: self.iova + off as u64 })
+    }
+
+    /// Writes every page once, so that no page is allocated or faulted in
+    /// later, e.g. while the kernel pins the range.
+    pub fn prefault(&self) {
+        for off in (0..self.len).step_by(PAGE) {
+            let p = self.at(off, 1);
+            // SAFETY: `p` is inside the window (checked by `at`); volatile
+            // because the device shares the memory. The byte keeps its value.
+            unsafe { p.write_volatile(p.read_volatile()) };
+        }
     }
 
     /// Length in bytes.
@@ -126,7 +178,7 @@ impl DmaMemory {
 
     /// The user virtual address of the region.
     pub fn uaddr(&self) -> u64 {
-        self.ptr.as_ptr() as u64
+        self.region.ptr.as_ptr() as u64 + self.off as u64
     }
 
     /// The IOTLB mapping of the whole region, read-write.
@@ -143,8 +195,10 @@ impl DmaMemory {
         // PANIC: offsets come from this program's own layout computations,
         // never from the device; overflowing them is a programming error.
         assert!(off.checked_add(n).is_some_and(|e| e <= self.len), "DMA access out of bounds");
-        // SAFETY: in bounds, checked just above.
-        unsafe { self.ptr.as_ptr().add(off) }
+        // SAFETY: `self.off + off` is inside the mapping: `off <= self.len`
+        // (checked just above) and `self.off + self.len <= region.len`
+        // (invariant).
+        unsafe { self.region.ptr.as_ptr().add(self.off + off) }
     }
 
     /// Copies `data` to `off`.
@@ -176,11 +230,76 @@ impl DmaMemory {
     }
 }
 
-impl Drop for DmaMemory {
-    fn drop(&mut self) {
-        // SAFETY: unmaps exactly the mapping created in `new` (invariant).
-        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
+/// Where the DMA regions of a scenario come from.
+pub enum Arena {
+    /// A memfd of its own for each region, at IOVAs from the space.
+    Separate(IovaSpace),
+    /// Consecutive windows of one region, which the caller maps as a whole.
+    Inside {
+        /// The region the windows are cut from.
+        region: DmaMemory,
+        /// Bytes handed out so far, from its start.
+        used: usize,
+    },
+}
+
+impl Arena {
+    /// Separate regions from a fresh [`IovaSpace`].
+    pub fn separate() -> Self {
+        Self::Separate(IovaSpace::new())
     }
+
+    /// Windows of `region`, from its start.
+    pub fn inside(region: DmaMemory) -> Self {
+        Self::Inside { region, used: 0 }
+    }
+
+    /// A zero-filled region of at least `len` bytes (`name` names a new memfd).
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`DmaMemory::new`]; ENOMEM when the region of an
+    /// `Inside` arena is used up.
+    pub fn alloc(&mut self, name: &CStr, len: usize) -> io::Result<DmaMemory> {
+        let len = page_align(len.max(1));
+        match self {
+            Self::Separate(space) => DmaMemory::new(name, len, space.take(len)),
+            Self::Inside { region, used } => {
+                if region.len() - *used < len {
+                    return Err(io::Error::from_raw_os_error(libc::ENOMEM));
+                }
+                let w = region.window(*used, len)?;
+                // An `Inside` region's windows are handed out zeroed, like
+                // a new memfd.
+                w.fill(0, len, 0);
+                *used += len;
+                Ok(w)
+            }
+        }
+    }
+
+    /// The IOVAs handed out so far lie in `[first, end)`.
+    pub fn span(&self) -> (u64, u64) {
+        match self {
+            Self::Separate(space) => (IOVA_BASE, space.end()),
+            Self::Inside { region, used } => (region.iova(0), region.iova(*used)),
+        }
+    }
+}
+
+/// Lifts RLIMIT_MEMLOCK, so that a PA-mode parent can pin any amount:
+/// vhost-vdpa charges pinned pages against it with no CAP_IPC_LOCK bypass.
+///
+/// # Errors
+///
+/// EPERM when not root.
+pub fn raise_memlock() -> io::Result<()> {
+    let lim = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
+    // SAFETY: `lim` is a valid rlimit that the call only reads.
+    if unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &lim) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// The first mapping of this process that overlaps `[lo, hi)`, as its

@@ -10,7 +10,7 @@
 //! cannot deliver (no RX buffer) and drops it.
 
 use crate::iotlb::Mapping;
-use crate::mem::{DmaMemory, IovaSpace, PAGE};
+use crate::mem::{Arena, DmaMemory, PAGE};
 use crate::report::{fatal, skip, Report, Res};
 use crate::ring::{Buf, SplitQueue, DEFAULT_NUM};
 use crate::session::{Session, WANTED_BACKEND};
@@ -98,13 +98,24 @@ fn u16_le(b: &[u8]) -> u16 {
 }
 
 impl NetDev {
-    /// Opens `node`, negotiates, and allocates rings and buffers (nothing
-    /// mapped, no ring handed over yet).
+    /// Opens `node`, negotiates, and allocates rings and buffers, each in
+    /// memory of its own (nothing mapped, no ring handed over yet).
     ///
     /// # Errors
     ///
     /// Skip when the device is not a net device with what `cfg` needs.
     pub fn open(r: &mut Report, node: &str, cfg: NetConfig) -> Res<Self> {
+        Self::open_in(r, node, cfg, Arena::separate())
+    }
+
+    /// As [`open`](Self::open), with rings and buffers from `arena`. With
+    /// an [`Arena::Inside`] the caller maps the whole region instead of
+    /// [`map_all`](Self::map_all).
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open); fatal when `arena` has no room.
+    pub fn open_in(r: &mut Report, node: &str, cfg: NetConfig, mut arena: Arena) -> Res<Self> {
         let mut wanted = WANTED_BACKEND;
         if cfg.persist {
             wanted |= backend::IOTLB_PERSIST;
@@ -135,10 +146,9 @@ impl NetDev {
         if num == 0 || !num.is_power_of_two() {
             return fatal(format!("device vring num max {num} is not a power of two"));
         }
-        let mut iovas = IovaSpace::new();
-        let mut rx = SplitQueue::new(net::RX_VQ, num, &mut iovas)?;
-        let mut tx = SplitQueue::new(net::TX_VQ, num, &mut iovas)?;
-        let mut cvq = if cfg.cvq { Some(SplitQueue::new(net::CTRL_VQ, 64, &mut iovas)?) } else { None };
+        let mut rx = SplitQueue::new(net::RX_VQ, num, &mut arena)?;
+        let mut tx = SplitQueue::new(net::TX_VQ, num, &mut arena)?;
+        let mut cvq = if cfg.cvq { Some(SplitQueue::new(net::CTRL_VQ, 64, &mut arena)?) } else { None };
         let ev = acked & feature::RING_EVENT_IDX != 0;
         rx.set_event_idx(ev);
         tx.set_event_idx(ev);
@@ -149,9 +159,10 @@ impl NetDev {
         let n = usize::from(num);
         let len = 2 * n * slot + PAGE;
         let name = CStr::from_bytes_with_nul(b"vdpa-client-net\0").map_err(std::io::Error::other)?;
-        let bufs = DmaMemory::new(name, len, iovas.take(len))?;
-        let dummy = DmaMemory::new(name, PAGE, iovas.take(PAGE))?;
-        s.check_iova_window(r, crate::mem::IOVA_BASE, iovas.end())?;
+        let bufs = arena.alloc(name, len)?;
+        let dummy = arena.alloc(name, PAGE)?;
+        let (lo, hi) = arena.span();
+        s.check_iova_window(r, lo, hi)?;
         let mut d = Self {
             s,
             rx,

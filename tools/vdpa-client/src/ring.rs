@@ -11,7 +11,7 @@
 
 use crate::eventfd::EventFd;
 use crate::iotlb::Mapping;
-use crate::mem::{page_align, DmaMemory, IovaSpace};
+use crate::mem::{page_align, Arena, DmaMemory};
 use crate::vhost::{self, Vhost};
 use std::ffi::CStr;
 use std::fmt;
@@ -137,12 +137,12 @@ pub struct SplitQueue {
 
 impl SplitQueue {
     /// A queue of `num` entries (a power of two) for virtqueue `index`, its
-    /// rings at fresh IOVAs from `iovas`.
+    /// rings in memory from `arena`.
     ///
     /// # Errors
     ///
     /// EINVAL for a bad `num`; errors creating the memory or eventfds.
-    pub fn new(index: u32, num: u16, iovas: &mut IovaSpace) -> io::Result<Self> {
+    pub fn new(index: u32, num: u16, arena: &mut Arena) -> io::Result<Self> {
         if num == 0 || !num.is_power_of_two() || num > 32768 {
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }
@@ -151,7 +151,7 @@ impl SplitQueue {
         let used_off = avail_off + page_align(6 + 2 * n);
         let len = used_off + page_align(6 + size_of::<UsedElem>() * n);
         let name = CStr::from_bytes_with_nul(b"vdpa-client-ring\0").map_err(io::Error::other)?;
-        let mem = DmaMemory::new(name, len, iovas.take(len))?;
+        let mem = arena.alloc(name, len)?;
         let mut q = Self {
             index,
             num,
@@ -520,8 +520,8 @@ mod tests {
 
     #[test]
     fn chains_round_trip_and_wrap() {
-        let mut iovas = IovaSpace::new();
-        let mut q = SplitQueue::new(0, 8, &mut iovas).unwrap();
+        let mut arena = Arena::separate();
+        let mut q = SplitQueue::new(0, 8, &mut arena).unwrap();
         let mut dev = FakeDevice { last_avail: 0, used_idx: 0 };
         // Many laps so that indexes and the free list wrap.
         for round in 0..5000u32 {
@@ -544,8 +544,8 @@ mod tests {
 
     #[test]
     fn full_ring_and_out_of_order_completion() {
-        let mut iovas = IovaSpace::new();
-        let mut q = SplitQueue::new(0, 8, &mut iovas).unwrap();
+        let mut arena = Arena::separate();
+        let mut q = SplitQueue::new(0, 8, &mut arena).unwrap();
         let mut dev = FakeDevice { last_avail: 0, used_idx: 0 };
         for t in 0..4 {
             q.add(&[buf(t, 1, false), buf(t, 1, true)], t as u32).unwrap();
@@ -565,22 +565,22 @@ mod tests {
 
     #[test]
     fn device_lies_are_caught() {
-        let mut iovas = IovaSpace::new();
-        let mut q = SplitQueue::new(0, 8, &mut iovas).unwrap();
+        let mut arena = Arena::separate();
+        let mut q = SplitQueue::new(0, 8, &mut arena).unwrap();
         let mut dev = FakeDevice { last_avail: 0, used_idx: 0 };
         q.add(&[buf(1, 1, true)], 7).unwrap();
         q.publish();
         dev.complete(&q, 99, 0);
         assert_eq!(q.pop_used(), Err(RingError::BadId(99)));
 
-        let mut q = SplitQueue::new(0, 8, &mut iovas).unwrap();
+        let mut q = SplitQueue::new(0, 8, &mut arena).unwrap();
         let mut dev = FakeDevice { last_avail: 0, used_idx: 0 };
         q.add(&[buf(1, 1, true)], 7).unwrap();
         q.publish();
         dev.complete(&q, 5, 0);
         assert_eq!(q.pop_used(), Err(RingError::NotInFlight(5)));
 
-        let mut q = SplitQueue::new(0, 8, &mut iovas).unwrap();
+        let mut q = SplitQueue::new(0, 8, &mut arena).unwrap();
         let mut dev = FakeDevice { last_avail: 0, used_idx: 0 };
         q.add(&[buf(1, 1, true)], 7).unwrap();
         q.publish();
@@ -591,8 +591,8 @@ mod tests {
 
     #[test]
     fn interrupt_suppression_flag() {
-        let mut iovas = IovaSpace::new();
-        let mut q = SplitQueue::new(0, 8, &mut iovas).unwrap();
+        let mut arena = Arena::separate();
+        let mut q = SplitQueue::new(0, 8, &mut arena).unwrap();
         q.set_interrupts(false);
         assert_eq!(q.read_u16(q.avail_off), VRING_AVAIL_F_NO_INTERRUPT);
         q.set_interrupts(true);
