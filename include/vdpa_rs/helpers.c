@@ -403,13 +403,6 @@ void vdpa_rs_mmap_read_unlock(struct mm_struct *mm)
 	mmap_read_unlock(mm);
 }
 
-long vdpa_rs_pin_user_pages(u64 start, unsigned long npages, bool write,
-			    struct page **pages)
-{
-	return pin_user_pages(start, npages,
-			      FOLL_LONGTERM | (write ? FOLL_WRITE : 0), pages);
-}
-
 /*
  * Pins without the caller holding the mmap lock: the lockless page-table
  * walk first, the locked slow path only for what it cannot pin.
@@ -434,13 +427,7 @@ u64 vdpa_rs_page_to_pfn(struct page *page)
  */
 void vdpa_rs_unpin_pfns(u64 pfn, u64 npages, bool dirty)
 {
-	while (npages) {
-		unsigned long n = min_t(u64, npages, ULONG_MAX);
-
-		unpin_user_page_range_dirty_lock(pfn_to_page(pfn), n, dirty);
-		pfn += n;
-		npages -= n;
-	}
+	unpin_user_page_range_dirty_lock(pfn_to_page(pfn), npages, dirty);
 }
 
 s64 vdpa_rs_pinned_vm(struct mm_struct *mm)

@@ -144,8 +144,6 @@ int vdpa_rs_kick_start(struct vdpa_rs_kick *k, struct file *file);
 void vdpa_rs_kick_stop(struct vdpa_rs_kick *k);
 void vdpa_rs_mmap_read_lock(struct mm_struct *mm);
 void vdpa_rs_mmap_read_unlock(struct mm_struct *mm);
-long vdpa_rs_pin_user_pages(u64 start, unsigned long npages, bool write,
-			    struct page **pages);
 long vdpa_rs_pin_user_pages_fast(u64 start, unsigned int npages, bool write,
 				 struct page **pages);
 u64 vdpa_rs_page_to_pfn(struct page *page);

@@ -44,11 +44,6 @@ impl Producer {
         Ok(KBox::pin(Self { raw, registered: false }, GFP_KERNEL)?)
     }
 
-    /// Whether the producer is on the manager's list.
-    pub(crate) fn is_registered(&self) -> bool {
-        self.registered
-    }
-
     /// Offers interrupt `irq` under the token `ctx`. Process context.
     ///
     /// # Errors

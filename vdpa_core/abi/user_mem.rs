@@ -2,8 +2,7 @@
 
 //! The memory of the process that owns a vhost-vdpa device: [`OwnerMm`]
 //! (its mm, kept with `get_task_mm`), long-term pinning of its pages
-//! ([`OwnerMm::pin_fast`], or under the mmap lock with [`MmapRead::pin`]),
-//! the VMAs behind a range
+//! ([`OwnerMm::pin_fast`]), the VMAs behind a range
 //! ([`MmapRead::vma_at`]) and the `pinned_vm` counter that RLIMIT_MEMLOCK
 //! is checked against.
 
@@ -119,28 +118,6 @@ pub(crate) struct Vma {
 pub(crate) struct MmapRead<'a>(&'a OwnerMm);
 
 impl MmapRead<'_> {
-    /// Pins, long-term, the `pages.len()` pages from `start` (page
-    /// aligned) of the mm, writable if `write`, storing them in `pages`;
-    /// returns how many were pinned (fewer at a hole).
-    ///
-    /// # Errors
-    ///
-    /// `EFAULT` and the other errors of `pin_user_pages`; `EPERM` if the
-    /// caller does not run in this mm (pinning works on `current->mm`).
-    pub(crate) fn pin(&self, start: u64, pages: &mut [*mut bindings::page], write: bool) -> Result<usize> {
-        if !self.0.is_current() {
-            return Err(EPERM);
-        }
-        let n = pages.len();
-        // SAFETY: the mmap lock of `current->mm` is held (checked above);
-        // `pages` has room for `n` pointers.
-        let r = unsafe { bindings::vdpa_rs_pin_user_pages(start, n, write, pages.as_mut_ptr()) };
-        if r < 0 {
-            return Err(Error::from_errno(r as i32));
-        }
-        Ok(usize::try_from(r).unwrap_or(0).min(pages.len()))
-    }
-
     /// The first VMA that ends above `addr`, if any.
     pub(crate) fn vma_at(&self, addr: u64) -> Option<Vma> {
         let (mut start, mut end, mut pgoff) = (0u64, 0u64, 0u64);
@@ -208,8 +185,8 @@ impl Drop for FileRef {
 ///
 /// # Safety
 ///
-/// `page` must be a page pinned by [`MmapRead::pin`] or
-/// [`OwnerMm::pin_fast`] and not unpinned.
+/// `page` must be a page pinned by [`OwnerMm::pin_fast`] and not
+/// unpinned.
 pub(crate) unsafe fn page_pfn(page: *mut bindings::page) -> u64 {
     // SAFETY: a valid page (caller).
     unsafe { bindings::vdpa_rs_page_to_pfn(page) }
@@ -219,8 +196,8 @@ pub(crate) unsafe fn page_pfn(page: *mut bindings::page) -> u64 {
 ///
 /// # Safety
 ///
-/// The pages must have been pinned by [`MmapRead::pin`] or
-/// [`OwnerMm::pin_fast`], once each, and not unpinned since.
+/// The pages must have been pinned by [`OwnerMm::pin_fast`], once each,
+/// and not unpinned since.
 pub(crate) unsafe fn unpin_pfns(pfn: u64, npages: u64, dirty: bool) {
     // SAFETY: pinned pages with a `struct page` (caller).
     unsafe { bindings::vdpa_rs_unpin_pfns(pfn, npages, dirty) };
