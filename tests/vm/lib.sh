@@ -39,6 +39,43 @@ _modpath() {
 	awk -v n="$1" '$1 == n { print $2; exit }' "$VDPA_RS_MODMAP"
 }
 
+# _no_module NAME: the stack has no module NAME. Run as a kselftest
+# (VDPA_RS_KSFT=1), where the kernel may lack an option or the stack may
+# not be installed, that skips the test; under tools/check, which builds
+# every module, the caller fails.
+_no_module() {
+	[ "${VDPA_RS_KSFT:-0}" = 1 ] && skip "no '$1' module in stack '$VDPA_RS_STACK'"
+	echo "# no '$1' module in stack '$VDPA_RS_STACK'"
+}
+
+# run_test TEST LOG: runs one VM test with the per-test timeout
+# (VDPA_RS_TEST_TIMEOUT, 300 s), its output in LOG, then unloads what it
+# loaded and scans the kernel log it caused (tools/vm/splat-patterns; the
+# log is appended to $VDPA_RS_OUT/dmesg.tests). Prints the test's
+# diagnostics, the kernel's reports and, on failure, the end of its other
+# output. Returns 0 (passed), 4 (skipped), 124 (timed out) or 1 (failed).
+run_test() {
+	local t=$1 log=$2 rc splat
+	local patterns=${VDPA_RS_ROOT:-$(dirname "${BASH_SOURCE[0]}")/../..}/tools/vm/splat-patterns
+	dmesg -c >>"$VDPA_RS_OUT/dmesg.tests"
+	timeout -k 10 "${VDPA_RS_TEST_TIMEOUT:-300}" "$t" >"$log" 2>&1
+	rc=$?
+	vdpa_unload_all >>"$log" 2>&1 || { [ $rc = 0 ] && rc=1; }
+	dmesg -c >"$log.dmesg"
+	cat "$log.dmesg" >>"$VDPA_RS_OUT/dmesg.tests"
+	splat=$(grep -E -f "$patterns" "$log.dmesg" | head -n 5)
+	grep '^#' "$log"
+	if [ -n "$splat" ]; then
+		echo "$splat" | sed 's/^/# kernel: /'
+		rc=1
+	fi
+	case $rc in
+	0 | 4) return $rc ;;
+	124) grep -v '^#' "$log" | tail -n 5 | sed 's/^/# /'; return 124 ;;
+	*) grep -v '^#' "$log" | tail -n 5 | sed 's/^/# /'; return 1 ;;
+	esac
+}
+
 # vdpa_load NAME...: load modules and their dependencies by path from the
 # run's stack. Fails when a module has no build in that stack.
 vdpa_load() {
@@ -47,10 +84,7 @@ vdpa_load() {
 		name=${name//-/_}
 		[ -d "/sys/module/$name" ] && continue
 		path=$(_modpath "$name")
-		if [ -z "$path" ]; then
-			echo "# no '$name' module in stack '$VDPA_RS_STACK'"
-			return 1
-		fi
+		[ -n "$path" ] || { _no_module "$name"; return 1; }
 		for dep in $(modinfo -F depends "$path" | tr , ' '); do
 			vdpa_load "$dep" || return 1
 		done
@@ -185,10 +219,7 @@ vdpa_load_params() {
 		return 1
 	fi
 	path=$(_modpath "$name")
-	if [ -z "$path" ]; then
-		echo "# no '$name' module in stack '$VDPA_RS_STACK'"
-		return 1
-	fi
+	[ -n "$path" ] || { _no_module "$name"; return 1; }
 	for dep in $(modinfo -F depends "$path" | tr , ' '); do
 		vdpa_load "$dep" || return 1
 	done
