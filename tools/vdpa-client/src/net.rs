@@ -250,8 +250,8 @@ impl NetDev {
     /// # Errors
     ///
     /// Fatal on any failing ioctl.
-    pub fn restart(&mut self, r: &Report) -> Res<()> {
-        self.s.negotiate(r, self.want)?;
+    pub fn restart(&mut self) -> Res<()> {
+        self.s.negotiate_quiet(self.want)?;
         self.rx.reset();
         self.tx.reset();
         if let Some(c) = self.cvq.as_mut() {

@@ -182,7 +182,7 @@ pub fn cmd_reset(r: &mut Report, node: &str, size: usize, persist: bool, cycles:
         if !persist {
             n.s.map(0, &[m])?;
         }
-        n.restart(r)?;
+        n.restart()?;
         let us = t.elapsed().as_secs_f64() * 1e6;
         r.diag(format!("cycle {i}: {us:.0} us"));
         times.push(us);

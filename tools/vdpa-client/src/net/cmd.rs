@@ -224,7 +224,7 @@ pub fn cmd_reset(r: &mut Report, node: &str, persist: bool) -> Res<()> {
     n.s.reset()?;
     r.ok("SET_STATUS(0): status 0");
     r.check_eq("GET_VRING_BASE tx after the reset", n.s.dev.vring_base(net::TX_VQ)?, 0);
-    n.restart(r)?;
+    n.restart()?;
     r.ok("negotiated and started again without IOTLB messages");
 
     if persist {
