@@ -220,6 +220,24 @@ impl Kick {
         Ok(k)
     }
 
+    /// Whether file descriptor `fd` is the eventfd this kick watches.
+    ///
+    /// # Errors
+    ///
+    /// As [`Kick::new`] for a descriptor that is not an open eventfd.
+    pub(crate) fn watches(&self, fd: i32) -> Result<bool> {
+        // SAFETY: as in `new`.
+        let file = unsafe { kernel::bindings::eventfd_fget(fd) };
+        if let Some(e) = ptr_err(file) {
+            return Err(e);
+        }
+        let file = NonNull::new(file).ok_or(EBADF)?;
+        // SAFETY: the reference `eventfd_fget` took; only the address is
+        // compared.
+        unsafe { kernel::bindings::fput(file.as_ptr()) };
+        Ok(file == self.file)
+    }
+
     unsafe extern "C" fn kicked(raw: *mut bindings::vdpa_rs_kick) {
         // SAFETY: `raw` is the first field of a pinned `Kick` (repr(C)),
         // which stays alive while it is on the wait queue (type invariant).
