@@ -505,15 +505,14 @@ impl Session {
             }
             VHOST_SET_VRING_KICK => {
                 let f = VringFile::decode(&arg_in::<{ VringFile::SIZE }>(arg)?).map_err(errno)?;
-                let slot = &self.vqs[vq.as_usize()];
-                if f.fd != VHOST_FILE_UNBIND {
-                    if let Some(k) = &slot.kick {
-                        // The eventfd already watched: the watch stays, as
-                        // upstream's (a VMM sets it again after each reset).
-                        if k.watches(f.fd)? {
-                            return Ok(0);
-                        }
-                    }
+                // The eventfd already watched: the watch stays, as upstream's
+                // (a VMM sets it again after each reset).
+                let same = match &self.vqs[vq.as_usize()].kick {
+                    Some(k) if f.fd != VHOST_FILE_UNBIND => k.watches(f.fd)?,
+                    _ => false,
+                };
+                if same {
+                    return Ok(0);
                 }
                 let kick = if f.fd == VHOST_FILE_UNBIND { None } else { Some(Kick::new(f.fd, dev.into(), vq)?) };
                 // The old kick stops before it is dropped.

@@ -226,14 +226,16 @@ impl Kick {
     ///
     /// As [`Kick::new`] for a descriptor that is not an open eventfd.
     pub(crate) fn watches(&self, fd: i32) -> Result<bool> {
-        // SAFETY: as in `new`.
+        // SAFETY: `eventfd_fget` accepts any descriptor number and returns
+        // a referenced file or an `ERR_PTR`.
         let file = unsafe { kernel::bindings::eventfd_fget(fd) };
         if let Some(e) = ptr_err(file) {
             return Err(e);
         }
         let file = NonNull::new(file).ok_or(EBADF)?;
-        // SAFETY: the reference `eventfd_fget` took; only the address is
-        // compared.
+        // SAFETY: drops the reference `eventfd_fget` took just above. Only
+        // the address is compared afterwards; if it equals `self.file`, our
+        // own reference keeps that file alive.
         unsafe { kernel::bindings::fput(file.as_ptr()) };
         Ok(file == self.file)
     }
