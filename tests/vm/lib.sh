@@ -239,3 +239,48 @@ vdpa_add_vhost() {
 	node=$(vdpa_vhost_node "$name")
 	wait_for 10 test -c "$node" || fail "$node did not appear"
 }
+
+# DPDK's test application (Debian's dpdk-dev).
+TESTPMD=${TESTPMD:-dpdk-testpmd}
+
+# dpdk_testpmd NODE MAC SECONDS LOG EAL-ARGS...: runs testpmd on the
+# vhost-vdpa node NODE through its virtio_user PMD, for SECONDS in io
+# forwarding with tx_first (the burst addressed to MAC, the device's, for
+# a simulator's receive filter), driven through its command line once its
+# ports are up, so that it stops and quits by itself. (The simulator's
+# link reads as down to virtio_user on every stack; the 9-second wait for
+# it to come up is skipped.) Its output goes to
+# LOG: the port's statistics one second after the start and again SECONDS
+# later (whose "Rx-pps:" is testpmd's own rate over those SECONDS), then
+# the forward statistics at "stop". Returns testpmd's status.
+dpdk_testpmd() {
+	local node=$1 mac=$2 seconds=$3 log=$4 fifo pid t t0=$SECONDS
+	shift 4
+	fifo=$(mktemp -u)
+	mkfifo "$fifo" || return 1
+	# Line-buffered, so that the log shows how far it got.
+	timeout -k 5 $((seconds + 600)) stdbuf -oL "$TESTPMD" -l 0,1 -n 1 --no-pci --file-prefix vdpars "$@" \
+		--vdev "net_virtio_user0,path=$node,queues=1,queue_size=256" -- \
+		-i --no-mlockall --disable-link-check --forward-mode=io --nb-cores=1 --rxq=1 --txq=1 --rxd=256 --txd=256 \
+		--eth-peer=0,"$mac" --total-num-mbufs=2048 --no-lsc-interrupt <"$fifo" >"$log" 2>&1 &
+	pid=$!
+	exec {t}>"$fifo"
+	rm -f "$fifo"
+	# The ports are set up and their links checked before the prompt.
+	while kill -0 $pid 2>/dev/null && ! grep -q 'testpmd> ' "$log"; do
+		sleep 0.5
+	done
+	diag "testpmd: prompt after $((SECONDS - t0))s"
+	{
+		echo "start tx_first"
+		sleep 1
+		echo "show port stats 0"
+		sleep "$seconds"
+		echo "show port stats 0"
+		echo "stop"
+		echo "quit"
+	} >&$t 2>/dev/null
+	exec {t}>&-
+	wait $pid || return
+	diag "testpmd: done after $((SECONDS - t0))s"
+}
