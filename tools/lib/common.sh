@@ -67,15 +67,18 @@ run_logged() {
 # Kernel profiles. "test" (the default) is the kernel every test runs on:
 # tools/kernel/vdpa-test.config, with the bug detectors. "bench" is the same
 # fragment with tools/kernel/vdpa-bench.config on top, which turns the
-# detectors off, as on a production host; only tools/bench uses it.
+# detectors off, as on a production host; tools/bench and
+# tools/check-clients use it. "guest" is the nested QEMU guest's kernel
+# (tinyconfig with tools/kernel/vdpa-guest.config), which only
+# tools/check-clients builds and nothing boots directly.
 # VDPA_RS_KERNEL_PROFILE picks one for tools/kernel/build, tools/kernel/kdir
 # and tools/vm-run.
 VDPA_RS_KERNEL_PROFILE=${VDPA_RS_KERNEL_PROFILE:-test}
 case "$VDPA_RS_KERNEL_PROFILE" in
-test | bench) ;;
+test | bench | guest) ;;
 *)
 	echo "error: unknown VDPA_RS_KERNEL_PROFILE '$VDPA_RS_KERNEL_PROFILE'" >&2
-	echo "hint:  use test (the default) or bench" >&2
+	echo "hint:  use test (the default), bench or guest (the nested QEMU guest's)" >&2
 	exit 1
 	;;
 esac
@@ -83,7 +86,8 @@ esac
 # kernel_fragments: the config fragments of the profile, in the order they
 # are merged; a later one overrides an earlier one.
 kernel_fragments() {
-	echo "$VDPA_RS_ROOT/tools/kernel/vdpa-test.config"
+	# The nested guest's kernel is tinyconfig with its own fragment only.
+	[ "$VDPA_RS_KERNEL_PROFILE" = guest ] || echo "$VDPA_RS_ROOT/tools/kernel/vdpa-test.config"
 	[ "$VDPA_RS_KERNEL_PROFILE" = test ] ||
 		echo "$VDPA_RS_ROOT/tools/kernel/vdpa-$VDPA_RS_KERNEL_PROFILE.config"
 }
@@ -141,4 +145,23 @@ MODULES_LOG=$VDPA_RS_CACHE/logs/modules.log
 # in $MODULES_LOG.
 build_modules() {
 	run_logged "$MODULES_LOG" "make" make -C "$VDPA_RS_ROOT" -s -j"$(nproc)"
+}
+
+# sync_copy DIR: make DIR a copy of the repository's files (those git knows
+# of, committed or not), for a build against another kernel that leaves
+# the repository's own build alone. The copy keeps its build products
+# between runs; files the repository no longer has are removed from it.
+sync_copy() {
+	local copy=$1 list=$1/.vdpa-rs-files new=$1/.vdpa-rs-files.new
+	mkdir -p "$copy"
+	(cd "$VDPA_RS_ROOT" && git ls-files -z --cached --others --exclude-standard |
+		while IFS= read -r -d '' f; do
+			[ -f "$f" ] && printf '%s\0' "$f"
+		done) >"$new" || return 1
+	if [ -f "$list" ]; then
+		comm -z -23 <(sort -z "$list") <(sort -z "$new") |
+			(cd "$copy" && xargs -0 -r rm -f --)
+	fi
+	tar -C "$VDPA_RS_ROOT" --null -T "$new" -cf - | tar -C "$copy" -xf - || return 1
+	mv "$new" "$list"
 }
