@@ -22,10 +22,12 @@ usage: vdpa-client SUBCOMMAND NODE [OPTIONS]
   iotlb-bench NODE --seconds S [--size BYTES]
   map-bench NODE [--size BYTES]
   reset-bench NODE [--size BYTES] --persist|--legacy [--cycles N]
+  ioctl-bench NODE [--iters N] [--rounds N]
+  mem-bench NODE [--size BYTES]
 For net-*, --size is the Ethernet frame length; the 12-byte virtio-net
 header is added. For the *-bench of vhost-vdpa, --size is a buffer size in
 bytes, a multiple of 4096, with an optional K, M or G suffix (iotlb-bench:
-64K by default; map-bench, reset-bench: 1G).";
+64K by default; map-bench, reset-bench, mem-bench: 1G).";
 
 /// Options after NODE: `--name` or `--name VALUE`.
 struct Opts {
@@ -165,6 +167,19 @@ fn run(r: &mut Report, cmd: &str, node: &str, rest: &[String]) -> Result<Res<()>
                 return Err("--cycles must be at least 1".into());
             }
             vbench::cmd_reset(r, node, o.bytes("--size", 1 << 30)?, o.has("--persist"), cycles)
+        }
+        "mem-bench" => {
+            let o = Opts::parse(rest, &[("--size", true)])?;
+            vbench::cmd_mem(r, node, o.bytes("--size", 1 << 30)?)
+        }
+        "ioctl-bench" => {
+            let o = Opts::parse(rest, &[("--iters", true), ("--rounds", true)])?;
+            let iters = o.num("--iters", Some(2000))? as usize;
+            let rounds = o.num("--rounds", Some(5))? as usize;
+            if iters == 0 || rounds == 0 {
+                return Err("--iters and --rounds must be at least 1".into());
+            }
+            vbench::cmd_ioctl(r, node, iters, rounds)
         }
         _ => return Err(format!("unknown subcommand '{cmd}'")),
     })

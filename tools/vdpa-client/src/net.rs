@@ -233,14 +233,23 @@ impl NetDev {
     ///
     /// Fatal on any failing ioctl.
     pub fn start(&mut self) -> Res<()> {
+        self.start_marked(&mut || ())
+    }
+
+    /// As [`NetDev::start`], calling `mark` after each phase: the rings,
+    /// DRIVER_OK, and the RX buffers with their kick.
+    fn start_marked(&mut self, mark: &mut dyn FnMut()) -> Res<()> {
         self.s.start_queue(&self.rx)?;
         self.s.start_queue(&self.tx)?;
         if let Some(c) = &self.cvq {
             self.s.start_queue(c)?;
         }
+        mark();
         self.s.driver_ok()?;
+        mark();
         self.fill_rx()?;
         self.rx.notify()?;
+        mark();
         Ok(())
     }
 
@@ -251,6 +260,16 @@ impl NetDev {
     ///
     /// Fatal on any failing ioctl.
     pub fn restart(&mut self) -> Res<()> {
+        self.restart_marked(&mut || ())
+    }
+
+    /// As [`NetDev::restart`], calling `mark` after each phase: the
+    /// negotiation, then those of [`NetDev::start`].
+    ///
+    /// # Errors
+    ///
+    /// As [`NetDev::restart`].
+    pub fn restart_marked(&mut self, mark: &mut dyn FnMut()) -> Res<()> {
         self.s.negotiate_quiet(self.want)?;
         self.rx.reset();
         self.tx.reset();
@@ -259,7 +278,8 @@ impl NetDev {
         }
         self.tx_free = (0..self.tx.num()).rev().collect();
         self.pending.clear();
-        self.start()
+        mark();
+        self.start_marked(mark)
     }
 
     fn rx_off(&self, i: u16) -> usize {

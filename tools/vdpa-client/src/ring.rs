@@ -244,6 +244,11 @@ impl SplitQueue {
         &self.call
     }
 
+    /// The kick eventfd's descriptor.
+    pub fn kick_fd(&self) -> std::os::fd::RawFd {
+        self.kick.raw()
+    }
+
     /// Hands the ring to vhost: SET_VRING_NUM, ADDR, BASE, KICK, CALL.
     ///
     /// # Errors

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The vhost-vdpa benchmarks behind `iotlb-bench`, `map-bench` and
-//! `reset-bench`: the IOTLB message rate, the time to map and unmap a large
-//! region, and the downtime of a device stop/start cycle with a large region
-//! mapped, with IOTLB_PERSIST and without it (as old QEMU does). Each prints
+//! The vhost-vdpa benchmarks behind `iotlb-bench`, `map-bench`,
+//! `reset-bench`, `ioctl-bench` and `mem-bench`: the IOTLB message rate,
+//! the time to map and unmap a large region, the downtime of a device
+//! stop/start cycle with a large region mapped, with IOTLB_PERSIST and
+//! without it (as old QEMU does), the cost of each ioctl of that cycle
+//! alone, and the kernel memory a large map takes. Each prints
 //! `result NAME VALUE` for tools/bench. They work in either mode of the
 //! parent; in PA mode (vdpa_sim `use_va=0`) every UPDATE pins its pages and
 //! every INVALIDATE unpins them.
@@ -140,6 +142,17 @@ fn median(v: &mut [f64]) -> Option<f64> {
     }
 }
 
+/// The phases of a reset cycle, in order, as `cmd_reset` reports them.
+const RESET_PHASES: [&str; 7] = [
+    "INVALIDATE (legacy)",
+    "SET_STATUS(0)",
+    "UPDATE (legacy)",
+    "negotiation",
+    "rings",
+    "DRIVER_OK",
+    "RX buffers and kick",
+];
+
 /// `reset-bench`: a net device set up as a VMM does, with its rings and
 /// buffers inside `size` bytes of guest memory mapped by one UPDATE; then
 /// `cycles` timed stop/start cycles. With `persist` (IOTLB_PERSIST acked) a
@@ -173,24 +186,156 @@ pub fn cmd_reset(r: &mut Report, node: &str, size: usize, persist: bool, cycles:
     let what = if persist { "SET_STATUS(0), restart" } else { "INVALIDATE, SET_STATUS(0), UPDATE, restart" };
     r.diag(format!("{}, {} MiB mapped: {cycles} cycles of {what}", mode(), m.size >> 20));
     let mut times = Vec::with_capacity(cycles);
+    // Where a cycle's time goes: the instants after each phase.
+    let mut phases: Vec<Vec<f64>> = vec![Vec::with_capacity(cycles); RESET_PHASES.len()];
+    let mut marks = Vec::with_capacity(RESET_PHASES.len() + 1);
     for i in 1..=cycles {
+        marks.clear();
         let t = Instant::now();
+        marks.push(t);
         if !persist {
             n.s.unmap(0, &[m])?;
         }
+        marks.push(Instant::now());
         n.s.reset()?;
+        marks.push(Instant::now());
         if !persist {
             n.s.map(0, &[m])?;
         }
-        n.restart()?;
+        marks.push(Instant::now());
+        n.restart_marked(&mut || marks.push(Instant::now()))?;
         let us = t.elapsed().as_secs_f64() * 1e6;
         r.diag(format!("cycle {i}: {us:.0} us"));
         times.push(us);
+        for (p, w) in phases.iter_mut().zip(marks.windows(2)) {
+            if let [a, b] = w {
+                p.push(b.duration_since(*a).as_secs_f64() * 1e6);
+            }
+        }
+    }
+    for (name, p) in RESET_PHASES.iter().zip(phases.iter_mut()) {
+        if let Some(med) = median(p) {
+            r.diag(format!("phase {name}: median {med:.1} us"));
+        }
     }
     if !n.loopback(r, "after the cycles", mac, CHECK_FRAMES, 64)? {
         return fatal("the device does not work after the cycles");
     }
     let Some(med) = median(&mut times) else { return fatal("no cycle was run") };
     println!("result downtime_us {med:.1}");
+    Ok(())
+}
+
+/// The ioctls of a reset cycle that `ioctl-bench` times, each repeated in
+/// one device state: FEATURES_OK, rings not started (where every one of
+/// them is valid and changes nothing when repeated).
+const CYCLE_IOCTLS: [&str; 8] = [
+    "get_status",
+    "set_status",
+    "set_vring_num",
+    "set_vring_addr",
+    "set_vring_base",
+    "set_vring_kick",
+    "set_vring_call",
+    "set_vring_enable",
+];
+
+/// `ioctl-bench`: each ioctl of [`CYCLE_IOCTLS`] on the RX ring of a net
+/// device, `iters` calls in a row, in `rounds` rounds; the fastest round's
+/// time per call, which leaves out rounds that another task or an
+/// interrupt disturbed. A cycle of `reset-bench` is about 25 of these, so
+/// this tells which one a difference in its downtime comes from.
+///
+/// # Errors
+///
+/// Fatal on a failing ioctl.
+pub fn cmd_ioctl(r: &mut Report, node: &str, iters: usize, rounds: usize) -> Res<()> {
+    let guest = guest_memory(r, 16 << 20)?;
+    let m = guest.mapping();
+    let cfg = NetConfig { persist: true, cvq: false, max_frame: 64, event_idx: false };
+    let n = NetDev::open_in(r, node, cfg, Arena::inside(guest.window(0, guest.len())?))?;
+    n.s.map(0, &[m])?;
+    let (dev, q) = (&n.s.dev, &n.rx);
+    let status = dev.status()?;
+    let (i, num) = (q.index(), u32::from(q.num()));
+    let (kick, call) = (q.kick_fd(), q.call().raw());
+    r.diag(format!("{} calls of each ioctl, best of {rounds} rounds, at status {status:#x}", iters));
+    for name in CYCLE_IOCTLS {
+        let mut best = f64::MAX;
+        for _ in 0..rounds {
+            let t = Instant::now();
+            for _ in 0..iters {
+                match name {
+                    "get_status" => dev.status().map(drop),
+                    "set_status" => dev.set_status(status),
+                    "set_vring_num" => dev.set_vring_num(i, num),
+                    "set_vring_addr" => dev.set_vring_addr(i, q.desc_iova(), q.avail_iova(), q.used_iova()),
+                    "set_vring_base" => dev.set_vring_base(i, 0),
+                    "set_vring_kick" => dev.set_vring_kick(i, kick),
+                    "set_vring_call" => dev.set_vring_call(i, call),
+                    _ => dev.set_vring_enable(i, true),
+                }?;
+            }
+            best = best.min(t.elapsed().as_secs_f64() * 1e9 / iters as f64);
+        }
+        r.diag(format!("{name}: {best:.0} ns per call"));
+        println!("result {name}_ns {best:.0}");
+    }
+    Ok(())
+}
+
+/// The kernel's unreclaimable slab memory (`SUnreclaim` of /proc/meminfo),
+/// in KiB: where kmalloc and the IOTLBs' entries live.
+fn slab_kb() -> Res<u64> {
+    let m = std::fs::read_to_string("/proc/meminfo").or_else(|e| fatal(format!("/proc/meminfo: {e}")))?;
+    let v = m.lines().find_map(|l| l.strip_prefix("SUnreclaim:"));
+    match v.and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()) {
+        Some(kb) => Ok(kb),
+        None => fatal("no SUnreclaim in /proc/meminfo"),
+    }
+}
+
+/// `mem-bench`: the kernel memory that mapping `size` bytes takes, as the
+/// growth of unreclaimable slab from before the UPDATE: its peak while
+/// the UPDATE runs (sampled every millisecond from another thread) and
+/// what stays once it is done; then unmaps and checks it comes back.
+/// Everything else the kernel allocates meanwhile counts too, so the
+/// numbers are compared between implementations in one boot, not read
+/// as exact.
+///
+/// # Errors
+///
+/// Skip without IOTLB_MSG_V2; fatal on a refused message.
+pub fn cmd_mem(r: &mut Report, node: &str, size: usize) -> Res<()> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    need_memlock()?;
+    let buf = guest_memory(r, size)?;
+    let s = open_v2(r, node, backend::IOTLB_BATCH, &buf)?;
+    let m = buf.mapping();
+    let before = slab_kb()?;
+    let (stop, peak) = (AtomicBool::new(false), AtomicU64::new(before));
+    let mapped = std::thread::scope(|sc| -> Res<u64> {
+        sc.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok(kb) = slab_kb() {
+                    peak.fetch_max(kb, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+        let res = s.map(0, &[m]).and_then(|()| slab_kb());
+        stop.store(true, Ordering::Relaxed);
+        res
+    })?;
+    let peak = peak.load(Ordering::Relaxed).max(mapped);
+    s.unmap(0, &[m])?;
+    let after = slab_kb()?;
+    r.diag(format!(
+        "{}: SUnreclaim {before} kB before the UPDATE, peak {peak} kB, {mapped} kB mapped, {after} kB after the INVALIDATE; VmPin {}",
+        mode(),
+        vm_pin()
+    ));
+    println!("result slab_peak_kb {}", peak.saturating_sub(before));
+    println!("result slab_mapped_kb {}", mapped.saturating_sub(before));
     Ok(())
 }
