@@ -52,6 +52,21 @@ fn arg_out(arg: usize, data: &[u8]) -> Result<i64> {
     Ok(0)
 }
 
+/// How much of its argument a vring ioctl reads: the whole structure for
+/// those that take one in, the index alone for the others.
+fn vring_arg_len(cmd: u32) -> usize {
+    match cmd {
+        VHOST_SET_VRING_ADDR => VringAddr::SIZE,
+        VHOST_SET_VRING_NUM
+        | VHOST_SET_VRING_BASE
+        | VHOST_VDPA_SET_VRING_ENABLE
+        | VHOST_VDPA_SET_GROUP_ASID
+        | VHOST_SET_VRING_BUSYLOOP_TIMEOUT => VringState::SIZE,
+        VHOST_SET_VRING_KICK | VHOST_SET_VRING_CALL | VHOST_SET_VRING_ERR => VringFile::SIZE,
+        _ => 4,
+    }
+}
+
 /// The vhost state of one virtqueue.
 #[derive(Default)]
 struct VqFiles {
@@ -419,21 +434,25 @@ impl Session {
 
     fn vring_ioctl(&mut self, dev: &BusDevice, cmd: u32, arg: usize) -> Result<i64> {
         let ops = dev.ops();
-        // The queue index is the first u32 of every vring argument.
-        let (idx, num_state) = if cmd == VHOST_SET_VRING_NUM {
-            let s = VringState::decode(&arg_in::<{ VringState::SIZE }>(arg)?).map_err(errno)?;
-            (s.index, Some(s))
-        } else {
-            (args::decode_u32(&arg_in::<4>(arg)?).map_err(errno)?, None)
-        };
+        // The queue index is the first u32 of every vring argument. A
+        // command that reads a whole argument copies it in once; upstream
+        // reads the index alone first, so when the whole does not copy,
+        // a bad index must still be ENOBUFS rather than EFAULT.
+        let mut buf = [0u8; VringAddr::SIZE];
+        let len = vring_arg_len(cmd);
+        if UserSlice::new(arg, len).reader().read_slice(&mut buf[..len]).is_err() {
+            let idx = args::decode_u32(&arg_in::<4>(arg)?).map_err(errno)?;
+            args::check_vring_index(idx, dev.nvqs()).map_err(errno)?;
+            return Err(EFAULT);
+        }
+        let idx = args::decode_u32(&buf[..4]).map_err(errno)?;
         args::check_vring_index(idx, dev.nvqs()).map_err(errno)?;
         let vq = u16::try_from(idx).ok().and_then(|i| dev.vq(i)).ok_or_else(|| errno(Errno::ENOBUFS))?;
-        let state = || -> Result<VringState> {
-            VringState::decode(&arg_in::<{ VringState::SIZE }>(arg)?).map_err(errno)
-        };
+        let state = || VringState::decode(&buf[..VringState::SIZE]).map_err(errno);
+        let file = || VringFile::decode(&buf[..VringFile::SIZE]).map_err(errno);
         match cmd {
             VHOST_SET_VRING_NUM => {
-                let s = num_state.ok_or(EINVAL)?;
+                let s = state()?;
                 let num = args::check_vring_num(s.num, self.vq_num_max).map_err(errno)?;
                 ops.set_vq_num(vq, u32::from(num));
                 Ok(0)
@@ -497,14 +516,14 @@ impl Session {
                 Ok(0)
             }
             VHOST_SET_VRING_ADDR => {
-                let a = VringAddr::decode(&arg_in::<{ VringAddr::SIZE }>(arg)?).map_err(errno)?;
+                let a = VringAddr::decode(&buf).map_err(errno)?;
                 args::check_vring_addr(&a).map_err(errno)?;
                 args::check_quiesced(ops.get_status(), self.suspended).map_err(errno)?;
                 ops.set_vq_address(vq, a.desc, a.avail, a.used).map_err(|_| EINVAL)?;
                 Ok(0)
             }
             VHOST_SET_VRING_KICK => {
-                let f = VringFile::decode(&arg_in::<{ VringFile::SIZE }>(arg)?).map_err(errno)?;
+                let f = file()?;
                 // The eventfd already watched: the watch stays, as upstream's
                 // (a VMM sets it again after each reset).
                 let same = match &self.vqs[vq.as_usize()].kick {
@@ -520,7 +539,7 @@ impl Session {
                 Ok(0)
             }
             VHOST_SET_VRING_CALL => {
-                let f = VringFile::decode(&arg_in::<{ VringFile::SIZE }>(arg)?).map_err(errno)?;
+                let f = file()?;
                 // The old eventfd's interrupt is withdrawn first, even
                 // when the new descriptor turns out bad, as upstream does.
                 self.unsetup_irq(vq.as_usize());
@@ -537,7 +556,7 @@ impl Session {
                 Ok(0)
             }
             VHOST_SET_VRING_ERR => {
-                let f = VringFile::decode(&arg_in::<{ VringFile::SIZE }>(arg)?).map_err(errno)?;
+                let f = file()?;
                 let ctx = if f.fd == VHOST_FILE_UNBIND { None } else { Some(EventCtx::from_fd(f.fd)?) };
                 self.vqs[vq.as_usize()].err = ctx;
                 Ok(0)
