@@ -436,11 +436,15 @@ impl Session {
         let ops = dev.ops();
         // The queue index is the first u32 of every vring argument. A
         // command that reads a whole argument copies it in once; upstream
-        // reads the index alone first, so when the whole does not copy,
-        // a bad index must still be ENOBUFS rather than EFAULT.
+        // reads the index alone first (but SET_VRING_NUM's whole argument
+        // first), so when the whole does not copy, a bad index must still
+        // be ENOBUFS rather than EFAULT.
         let mut buf = [0u8; VringAddr::SIZE];
         let len = vring_arg_len(cmd);
         if UserSlice::new(arg, len).reader().read_slice(&mut buf[..len]).is_err() {
+            if cmd == VHOST_SET_VRING_NUM {
+                return Err(EFAULT);
+            }
             let idx = args::decode_u32(&arg_in::<4>(arg)?).map_err(errno)?;
             args::check_vring_index(idx, dev.nvqs()).map_err(errno)?;
             return Err(EFAULT);

@@ -506,6 +506,22 @@ def s_uapi(node, mac):
             else:
                 arg = struct.pack(layout, idx, val)
             expect_errno("%s index %#x" % (name, idx), errno.ENOBUFS, d.raw, req, arg)
+    # The index is read alone first: with only it readable (the rest of the
+    # argument on a PROT_NONE page), a bad index is still ENOBUFS and a
+    # good one EFAULT, for every command that reads a whole structure but
+    # SET_VRING_NUM, which reads its whole argument first (EFAULT).
+    two = libc.mmap(None, 2 * PAGE, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
+    libc.mprotect(two + PAGE, PAGE, 0)
+    for name, req in (("SET_VRING_NUM", V.VHOST_SET_VRING_NUM), ("SET_VRING_BASE", V.VHOST_SET_VRING_BASE),
+                      ("SET_VRING_ADDR", V.VHOST_SET_VRING_ADDR), ("SET_VRING_KICK", V.VHOST_SET_VRING_KICK),
+                      ("SET_VRING_CALL", V.VHOST_SET_VRING_CALL), ("SET_VRING_ERR", VHOST_SET_VRING_ERR),
+                      ("VRING_ENABLE", V.VHOST_VDPA_SET_VRING_ENABLE),
+                      ("SET_VRING_BUSYLOOP_TIMEOUT", VHOST_SET_VRING_BUSYLOOP_TIMEOUT)):
+        bad = errno.EFAULT if req == V.VHOST_SET_VRING_NUM else errno.ENOBUFS
+        for idx, want in ((SIM_NVQS, bad), (0, errno.EFAULT)):
+            ctypes.memmove(two + PAGE - 4, struct.pack("=I", idx), 4)
+            expect_errno("%s index %#x, only the index readable" % (name, idx), want, d.raw, req, two + PAGE - 4)
+    libc.munmap(two, 2 * PAGE)
     # Upstream's batch-mapping ops table (vdpasim_batch_config_ops, the
     # default) has no get_vq_size; the dma_map one has.
     for q in range(SIM_NVQS):
