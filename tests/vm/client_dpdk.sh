@@ -73,17 +73,11 @@ one_run() {
 
 # Hugetlbfs: 64 pages of 2 MiB, given back at the end; testpmd takes 64 MiB
 # of them (the debug kernel is slow to fault in more).
-hp_dir=/dev/hugepages
-mkdir -p "$hp_dir"
-mountpoint -q "$hp_dir" || mount -t hugetlbfs nodev "$hp_dir" || fail "mounting hugetlbfs"
-hp_before=$(cat /proc/sys/vm/nr_hugepages)
-echo 64 >/proc/sys/vm/nr_hugepages
-hp=$(cat /proc/sys/vm/nr_hugepages)
-[ "$hp" -ge 40 ] || { echo "$hp_before" >/proc/sys/vm/nr_hugepages; skip "only $hp huge pages could be reserved"; }
-trap 'echo "$hp_before" >/proc/sys/vm/nr_hugepages; rm -rf /var/run/dpdk/vdpars' EXIT
+hugepages_reserve 64 40 || skip "fewer than 40 huge pages could be reserved"
+trap 'hugepages_restore; rm -rf /var/run/dpdk/vdpars' EXIT
 
-one_run hugetlbfs -- --iova-mode=va --huge-dir "$hp_dir" -m 64
-echo "$hp_before" >/proc/sys/vm/nr_hugepages
+one_run hugetlbfs -- --iova-mode=va --huge-dir /dev/hugepages -m 64
+hugepages_restore
 
 # PA mode pins what DPDK maps; root's default memlock limit is too low.
 ulimit -l unlimited || fail "raising RLIMIT_MEMLOCK"

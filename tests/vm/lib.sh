@@ -243,6 +243,23 @@ vdpa_add_vhost() {
 # DPDK's test application (Debian's dpdk-dev).
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 
+# hugepages_reserve COUNT MIN: mounts hugetlbfs on /dev/hugepages (the test
+# fails if it cannot) and asks for COUNT huge pages, keeping the count
+# before in $hugepages_before for hugepages_restore; returns 1 when fewer
+# than MIN could be reserved (the count is then restored already).
+hugepages_reserve() {
+	mkdir -p /dev/hugepages
+	mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages || fail "mounting hugetlbfs"
+	hugepages_before=$(cat /proc/sys/vm/nr_hugepages)
+	echo "$1" >/proc/sys/vm/nr_hugepages
+	[ "$(cat /proc/sys/vm/nr_hugepages)" -ge "$2" ] || { hugepages_restore; return 1; }
+}
+
+# hugepages_restore: the huge page count hugepages_reserve found.
+hugepages_restore() {
+	[ -z "$hugepages_before" ] || echo "$hugepages_before" >/proc/sys/vm/nr_hugepages
+}
+
 # dpdk_testpmd NODE MAC SECONDS LOG EAL-ARGS...: runs testpmd on the
 # vhost-vdpa node NODE through its virtio_user PMD, for SECONDS in io
 # forwarding with tx_first (the burst addressed to MAC, the device's, for
