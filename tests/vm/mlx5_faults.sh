@@ -10,7 +10,8 @@
 #  - the command that was armed was issued (the case tested something);
 #  - every object table of the model is empty (after a failed teardown
 #    command, see below): what an error path created it destroyed;
-#  - the model saw no broken rule; the suite fails the test on any splat.
+#  - the model saw no broken rule; the suite fails the test on any splat;
+#  - at the end, a clean life cycle still works.
 # A failed teardown command is carried out by the model before it answers
 # with the error: the driver must not destroy the object again (a destroy
 # of an object that does not exist is a broken rule). What it leaves
@@ -137,6 +138,12 @@ for op in $ops; do
 		fi
 	done
 done
+# After all of that the management device must still give a working
+# device.
+end=$(one_case)
+[ "$end" = ok ] || part_failed "a clean life cycle after the cases: $end"
+left=$(model_left)
+[ -z "$left" ] || part_failed "a clean life cycle after the cases left: $left"
 diag "[${SECONDS}s] $ncases cases, $(cat "$res" "$fixed" | grep -c ': ok$') of them ending 'ok'"
 [ $nskipped = 0 ] ||
 	diag "$nskipped cases of a failure in dev add after the device is registered not run: the upstream mlx5_vdpa of 6.12 crashes there"
