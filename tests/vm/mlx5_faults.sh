@@ -71,8 +71,9 @@ clean=$(after_add)
 left=$(model_left)
 [ -z "$left" ] || fail "the clean life cycle left objects in the model: $left"
 declare -A count name late first_async
-setup_start=
+setup_start= ops=
 while read -r i op nm kind; do
+	[ -z "${count[$op]:-}" ] && ops="$ops $op"
 	count[$op]=$((${count[$op]:-0} + 1))
 	name[$op]=$nm
 	[ "$kind" = async ] && [ -z "${first_async[$op]:-}" ] && first_async[$op]=${count[$op]}
@@ -81,7 +82,6 @@ while read -r i op nm kind; do
 		late[$op.${count[$op]}]=1
 	fi
 done < <(awk '{ print NR, $3, $4, $10 }' $dbg/trace)
-ops=$(python3 "$here/mlx5_model.py" opcodes)
 diag "[${SECONDS}s] clean life cycle: $(wc -l <$dbg/trace) commands, $(echo $ops | wc -w) opcodes;" \
 	"dev add issues $add_end, the last $((add_end - setup_start + 1)) after registering the device"
 

@@ -18,8 +18,6 @@
 #                                      this machine cannot express:
 #                                      device_features, DEV_ATTR_SET
 #   mlx5_model.py objects              the model's object counts
-#   mlx5_model.py opcodes              the opcodes traced, in order of
-#                                      first use
 #   mlx5_model.py trace                the normalised command stream
 #                                      since the trace was last cleared
 #
@@ -165,16 +163,6 @@ def mkey_lines():
         elif w[0] == "klm":
             out.append("  klm %s %s" % (name(w[1]), " ".join(w[2:])))
     return out
-
-
-def opcodes():
-    """The opcodes of the trace, in order of first use."""
-    seen = []
-    for line in read("trace").splitlines():
-        op = line.split()[2]
-        if op not in seen:
-            seen.append(op)
-    return seen
 
 
 def settle():
@@ -388,9 +376,6 @@ def main():
         return 0
     if cmd == "trace":
         print("\n".join(trace_lines()))
-        return 0
-    if cmd == "opcodes":
-        print(" ".join(opcodes()))
         return 0
     node = sys.argv[2]
     if cmd == "session":
